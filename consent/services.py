@@ -1,0 +1,221 @@
+"""The only code that writes consent. Every channel calls these with its own `source`.
+
+Entry points are durable transactions: once one returns, the opt-out and its evidence are
+committed, and no caller can roll them back. Batch entry points are durable services of
+their own built on the non-durable `record_*` helpers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from consent.addresses import parse_address
+from consent.models import Action, ConsentEvent, Contact, Scope, Suppression
+from consent.origins import Origin
+from lists.models import Category, ConsentLevel, MailingList
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    changed: bool
+    event: ConsentEvent
+
+
+def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
+    """The contact of `address`, created on first sight. Raises InvalidAddress.
+
+    A profile key given here is kept; an existing key is never overwritten by an empty one.
+    """
+    parsed = parse_address(address)
+    contact = Contact.objects.filter(sha256=parsed.sha256).first()
+    if contact is None:
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    address=parsed.normalized,
+                    md5=parsed.md5,
+                    sha256=parsed.sha256,
+                    profile_key=profile_key,
+                )
+        except IntegrityError:
+            # Another request created it between our read and our insert.
+            contact = Contact.objects.get(sha256=parsed.sha256)
+    elif profile_key and contact.profile_key != profile_key:
+        Contact.objects.filter(pk=contact.pk).update(profile_key=profile_key)
+        contact.profile_key = profile_key
+    return contact
+
+
+def _subject(*, contact: Contact, mailing_list: MailingList) -> dict[str, object]:
+    """Whom a new suppression belongs to: the person at channel level, else the address."""
+    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
+        return {"contact": None, "profile_key": contact.profile_key}
+    return {"contact": contact, "profile_key": None}
+
+
+def _level(*, contact: Contact, mailing_list: MailingList) -> str:
+    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
+        return ConsentLevel.CHANNEL
+    return ConsentLevel.IDENTITY
+
+
+def _covering(*, contact: Contact) -> Q:
+    """Suppressions that apply to this contact: its own, and its person's."""
+    condition = Q(contact=contact)
+    if contact.profile_key:
+        condition |= Q(profile_key=contact.profile_key)
+    return condition
+
+
+def record_event(
+    *,
+    action: Action,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None,
+    origin: Origin,
+    changed: bool,
+) -> ConsentEvent:
+    """Append one event. Call inside the transaction that changed (or kept) the state."""
+    return ConsentEvent.objects.create(
+        action=action,
+        scope=Scope.CATEGORY if category is not None else Scope.LIST,
+        level=_level(contact=contact, mailing_list=mailing_list),
+        source=origin.source,
+        changed=changed,
+        contact=contact,
+        profile_key=contact.profile_key,
+        mailing_list=mailing_list,
+        category=category,
+        mailer=origin.mailer,
+        reason=origin.reason,
+        occurred_at=origin.time(),
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        request_id=origin.request_id,
+        detail=origin.detail,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def record_opt_out(
+    *,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None = None,
+    origin: Origin,
+) -> Outcome:
+    """Suppress and append the event, inside the caller's transaction."""
+    if category is not None and category.mailing_list_id != mailing_list.pk:
+        raise ValueError("The category belongs to another list.")
+    # get_or_create meets the unique constraint (in a savepoint) when two requests race:
+    # the loser reads the winner's row, so there is exactly one suppression.
+    _, created = Suppression.objects.get_or_create(
+        mailing_list=mailing_list,
+        category=category,
+        **_subject(contact=contact, mailing_list=mailing_list),  # type: ignore[arg-type]
+    )
+    event = record_event(
+        action=Action.OPT_OUT,
+        contact=contact,
+        mailing_list=mailing_list,
+        category=category,
+        origin=origin,
+        changed=created,
+    )
+    return Outcome(changed=created, event=event)
+
+
+@transaction.atomic(savepoint=False)
+def record_opt_in(
+    *,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None = None,
+    origin: Origin,
+) -> Outcome:
+    """Lift suppressions and append the event, inside the caller's transaction.
+
+    Without a category this lifts the whole-list opt-out and every category opt-out of the
+    list; with one, only that category's (a whole-list opt-out still wins).
+    """
+    if category is not None and category.mailing_list_id != mailing_list.pk:
+        raise ValueError("The category belongs to another list.")
+    rows = Suppression.objects.filter(_covering(contact=contact), mailing_list=mailing_list)
+    if category is not None:
+        rows = rows.filter(category=category)
+    deleted, _ = rows.delete()
+    event = record_event(
+        action=Action.OPT_IN,
+        contact=contact,
+        mailing_list=mailing_list,
+        category=category,
+        origin=origin,
+        changed=deleted > 0,
+    )
+    return Outcome(changed=deleted > 0, event=event)
+
+
+@transaction.atomic(durable=True)
+def unsubscribe(
+    *,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None = None,
+    origin: Origin,
+) -> Outcome:
+    """Opt the contact out of the list (or one category of it). Idempotent.
+
+    A repeat leaves one suppression and returns changed=False, but still appends its event:
+    every request is evidence.
+    """
+    return record_opt_out(
+        contact=contact, mailing_list=mailing_list, category=category, origin=origin
+    )
+
+
+@transaction.atomic(durable=True)
+def resubscribe(
+    *,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None = None,
+    origin: Origin,
+) -> Outcome:
+    """Opt the contact back in. History is never deleted: this appends an opt-in event."""
+    return record_opt_in(
+        contact=contact, mailing_list=mailing_list, category=category, origin=origin
+    )
+
+
+def unsubscribe_address(
+    *,
+    address: str,
+    mailing_list: MailingList,
+    category: Category | None = None,
+    origin: Origin,
+) -> Outcome:
+    """Opt out an address given as text (hosted page, pixel). Raises InvalidAddress."""
+    contact = contact_for_address(address=address)
+    return unsubscribe(contact=contact, mailing_list=mailing_list, category=category, origin=origin)
+
+
+def is_suppressed(
+    *, contact: Contact, mailing_list: MailingList, category: Category | None = None
+) -> bool:
+    """May this contact not be mailed on this list (or this category of it)?
+
+    A whole-list opt-out wins over every category choice.
+    """
+    scope = Q(category__isnull=True)
+    if category is not None:
+        scope |= Q(category=category)
+    return Suppression.objects.filter(
+        _covering(contact=contact), scope, mailing_list=mailing_list
+    ).exists()
