@@ -2,12 +2,12 @@
 
 from django.urls import path
 
-from preferences import views
+from preferences.views import center, unsubscribe
 
 urlpatterns = [
-    path("p/<str:token>/", views.preference_center, name="center"),
-    path("u/<uuid:list_uuid>/", views.hosted_page, name="hosted"),
-    path("u/<uuid:list_uuid>/<str:token>/", views.direct_link, name="direct"),
-    path("o/<str:token>/", views.one_click, name="one_click"),
-    path("x/<uuid:list_uuid>/<str:pixel_key>.gif", views.pixel, name="pixel"),
+    path("p/<str:token>/", center.preference_center, name="center"),
+    path("u/<uuid:list_uuid>/", unsubscribe.hosted_page, name="hosted"),
+    path("u/<uuid:list_uuid>/<str:token>/", unsubscribe.direct_link, name="direct"),
+    path("o/<str:token>/", unsubscribe.one_click, name="one_click"),
+    path("x/<uuid:list_uuid>/<str:pixel_key>.gif", unsubscribe.pixel, name="pixel"),
 ]

@@ -1,0 +1,1 @@
+"""Subscriber pages and the mailer portal, one module per topic."""
