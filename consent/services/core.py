@@ -1,4 +1,4 @@
-"""The only code that writes consent. Every channel calls these with its own `source`.
+"""Opt-out and opt-in: every channel calls these with its own `source`.
 
 Entry points are durable transactions: once one returns, the opt-out and its evidence are
 committed, and no caller can roll them back. Batch entry points are durable services of
