@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -162,7 +163,8 @@ class Bench:
                 check=False,
                 timeout=self.seconds + 60,
             )
-        (self.out_dir / f"{name}.wrk.txt").write_text(completed.stdout + completed.stderr)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        (self.out_dir / f"{slug}.wrk.txt").write_text(completed.stdout + completed.stderr)
         line = next(
             (row for row in completed.stdout.splitlines() if row.startswith("BENCH_JSON ")), None
         )
@@ -314,8 +316,9 @@ def render(
         "",
         "Written by `make bench` (bench/run.sh); every figure below comes from that one run.",
         "Server: gunicorn, 2 sync workers, `DJANGO_DEBUG=false`, on a throw-away PostgreSQL",
-        "(fsync off) on the same machine as wrk. Ratios compare req/s with the baseline view",
-        "(one INSERT through the same middleware) measured in the same run.",
+        "(fsync off) with a Redis broker (tasks are queued, no worker runs them: the bench",
+        "measures the request path), on the same machine as wrk. Ratios compare req/s with",
+        "the baseline view (one INSERT through the same middleware) measured in the same run.",
         "",
         "## Machine",
         "",
@@ -349,6 +352,13 @@ def render(
                 f"{megabytes(j.peak_rss)} | {j.reference or '—'} | {_ratio(j.ratio)} | "
                 f"{j.target} | {_verdict(j)} |"
             )
+    busy = os.getloadavg()[0] > len(os.sched_getaffinity(0))
+    if busy:
+        lines += [
+            "",
+            "The machine was busy (load average above its CPU count): absolute figures are",
+            "depressed and noisy; ratios within this run suffer less, but are noisy too.",
+        ]
     lines += ["", "## Details", ""]
     lines += [f"- SETUP WARNING: {warning}" for warning in warnings]
     every: list[Result] = [*http, *jobs]

@@ -3,8 +3,9 @@
 # wrk against each scenario of bench/scenarios.py; writes bench/results.md.
 #
 # Environment: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (8),
-# BENCH_THREADS (2), BENCH_TOKENS (one-click tokens), BENCH_PG_PORT and BENCH_HTTP_PORT
-# (default: free ports picked now), BENCH_STRICT=true to fail when a scenario has errors.
+# BENCH_THREADS (2), BENCH_TOKENS (one-click tokens), BENCH_PG_PORT, BENCH_REDIS_PORT and
+# BENCH_HTTP_PORT (default: free ports picked now), BENCH_STRICT=true to fail when a
+# scenario has errors.
 # Raw wrk output and the server logs stay in bench/out/ (ignored by git).
 set -euo pipefail
 
@@ -22,6 +23,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     if [[ -n $GUNICORN_PID ]]; then stop_pid "$GUNICORN_PID"; fi
+    stop_redis
     stop_postgresql
     if [[ -n $WORK_DIR ]]; then
         cp "$WORK_DIR/pg/postgresql.log" "$OUT/postgresql.log" 2>/dev/null || true
@@ -35,6 +37,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+command -v redis-server >/dev/null || { echo "Redis is missing: apt-get install redis-server" >&2; exit 1; }
 postgresql_on_path || { echo "PostgreSQL is missing: apt-get install postgresql" >&2; exit 1; }
 
 mkdir -p "$OUT"
@@ -47,6 +50,9 @@ HTTP_PORT="${BENCH_HTTP_PORT:-$(free_port)}"
 PG_ROLE="optout_bench_$$"
 start_postgresql "$WORK_DIR/pg" "$PG_PORT" "$PG_ROLE" optout
 echo "PostgreSQL $PG_SERVER_VERSION on 127.0.0.1:$PG_PORT"
+REDIS_PORT="${BENCH_REDIS_PORT:-$(free_port)}"
+start_redis "$WORK_DIR" "$REDIS_PORT"
+echo "Redis on 127.0.0.1:$REDIS_PORT"
 
 # Production settings, except plain HTTP on loopback and the bench views routed.
 export DJANGO_SETTINGS_MODULE=config.settings
@@ -60,8 +66,10 @@ export OPTOUT_BENCH_VIEWS=true
 export OPTOUT_PUBLIC_URL="http://127.0.0.1:$HTTP_PORT"
 export STATIC_ROOT="$WORK_DIR/static"
 export LOG_LEVEL=ERROR
-# No broker: tasks run eagerly after commit, the embedded mode.
-unset CELERY_BROKER_URL CACHE_URL OPTOUT_TESTING
+# The scale-out deployment: tasks go to the broker and wait there (no worker runs during
+# the bench), so requests pay for queueing a task, never for running it.
+export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
+unset CACHE_URL OPTOUT_TESTING
 
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py createcachetable -v 0

@@ -22,7 +22,7 @@ from consent.models import ConsentEvent, Suppression
 
 @scenario
 def baseline(bench: Bench) -> HttpResult:
-    before = count_rows(f"SELECT count(*) FROM {TABLE}")  # constant name
+    before = count_rows(f"SELECT count(*) FROM {TABLE}")
     result = bench.wrk(
         "baseline",
         description="POST /bench/insert/: a bare Django view doing one INSERT (bench/views.py)",
@@ -31,10 +31,11 @@ def baseline(bench: Bench) -> HttpResult:
         path="/bench/insert/",
     )
     result.rows_written = count_rows(f"SELECT count(*) FROM {TABLE}") - before
-    if result.rows_written != result.requests - result.non_2xx:
+    answered = result.requests - result.non_2xx
+    # Requests still in flight when wrk stops are written but not counted: one per connection.
+    if not answered <= result.rows_written <= answered + bench.connections:
         result.notes.append(
-            f"Rows written ({result.rows_written}) differ from 2xx answers "
-            f"({result.requests - result.non_2xx})."
+            f"Rows written ({result.rows_written}) do not match the {answered} 2xx answers."
         )
     return result
 
