@@ -1,7 +1,24 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.db import connection
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which database and Celery mode a run used, so CI logs prove both databases ran."""
+    celery = "with a broker" if settings.CELERY_BROKER_URL else "eager"
+    return [f"optout: database {connection.vendor}, celery tasks {celery}"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    # .ci/run starts Redis and `celery -A config worker` on the test_<name> database, then
+    # runs `pytest -m celery_worker` with CELERY_BROKER_URL; such tests commit
+    # (transactional_db) and wait for the worker's effect in the database.
+    if item.get_closest_marker("celery_worker") and not settings.CELERY_BROKER_URL:
+        pytest.skip("needs a Celery broker and a running worker (set CELERY_BROKER_URL)")
 
 
 @pytest.fixture

@@ -1,0 +1,412 @@
+"""Runs the bench scenarios against a live gunicorn and writes bench/results.md.
+
+bench/run.sh starts PostgreSQL and gunicorn, then runs `python -m bench`. Each
+scenario is a small function in bench/scenarios.py registered with `@scenario`; it returns
+an `HttpResult` (a wrk load: req/s, latency, statuses) or a `JobResult` (a batch job: rows,
+seconds, peak RSS, against a reference such as PostgreSQL's COPY). Every figure in the
+report is measured in this run; nothing is carried over from earlier runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402  # after django.setup()
+
+from bench.memory import PeakRss, children, megabytes, run_measured  # noqa: E402
+
+BENCH_DIR = Path(__file__).resolve().parent
+LUA_DIR = BENCH_DIR / "lua"
+RESULTS = BENCH_DIR / "results.md"
+
+
+class BenchError(Exception):
+    """The bench itself could not measure (as opposed to a scenario measuring errors)."""
+
+
+@dataclass
+class HttpResult:
+    name: str
+    description: str
+    target: str
+    requests: int
+    seconds: float
+    latency_ms: dict[str, float]
+    statuses: dict[int, int]
+    socket_errors: dict[str, int]
+    worker_peak_rss: int | None
+    rows_written: int | None = None
+    # None: no target, or not measurable because of errors. Set by the scenario.
+    target_met: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def non_2xx(self) -> int:
+        return sum(count for status, count in self.statuses.items() if not 200 <= status < 300)
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.non_2xx:
+            spread = ", ".join(
+                f"{status}: {count}"
+                for status, count in sorted(self.statuses.items())
+                if not 200 <= status < 300
+            )
+            found.append(f"{self.non_2xx} of {self.requests} responses not 2xx ({spread})")
+        broken = {kind: count for kind, count in self.socket_errors.items() if count}
+        if broken:
+            found.append(f"socket errors {broken}")
+        if not self.requests:
+            found.append("no request completed")
+        return found
+
+
+@dataclass
+class JobResult:
+    name: str
+    description: str
+    target: str
+    rows: int
+    seconds: float
+    peak_rss: int | None
+    reference: str = ""  # what the ratio compares with, e.g. "COPY … TO STDOUT"
+    reference_seconds: float | None = None
+    target_met: bool | None = None
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        """Reference time over our time: 1.0 is as fast as the reference, 0.5 half as fast."""
+        if self.reference_seconds is None or not self.seconds:
+            return None
+        return self.reference_seconds / self.seconds
+
+
+Result = HttpResult | JobResult
+
+
+@dataclass
+class Bench:
+    base_url: str
+    seconds: int
+    connections: int
+    threads: int
+    out_dir: Path
+    gunicorn_pid: int
+    tokens: int
+    results: dict[str, Result] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> HttpResult | None:
+        result = self.results.get("baseline")
+        return result if isinstance(result, HttpResult) and not result.problems else None
+
+    def ratio_to_baseline(self, result: HttpResult) -> float | None:
+        baseline = self.baseline
+        if baseline is None or result.problems or not baseline.requests_per_s:
+            return None
+        return result.requests_per_s / baseline.requests_per_s
+
+    def wrk(
+        self, name: str, *, description: str, target: str, script: str, path: str = "/", **env: str
+    ) -> HttpResult:
+        """Load `path` with wrk and one of bench/lua/*.lua; raw output in bench/out/."""
+        command = [
+            "wrk",
+            f"--threads={self.threads}",
+            f"--connections={self.connections}",
+            f"--duration={self.seconds}s",
+            "--timeout=5s",
+            "--latency",
+            f"--script={LUA_DIR / script}",
+            self.base_url + path,
+        ]
+        environment = os.environ | {
+            "BENCH_LUA_DIR": str(LUA_DIR),
+            "BENCH_THREADS": str(self.threads),
+            "BENCH_PATH": path,
+            **env,
+        }
+        with PeakRss(children(self.gunicorn_pid)) as rss:
+            completed = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                env=environment,
+                check=False,
+                timeout=self.seconds + 60,
+            )
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        (self.out_dir / f"{slug}.wrk.txt").write_text(completed.stdout + completed.stderr)
+        line = next(
+            (row for row in completed.stdout.splitlines() if row.startswith("BENCH_JSON ")), None
+        )
+        if completed.returncode or line is None:
+            raise BenchError(f"wrk failed for {name}: {completed.stderr or completed.stdout}")
+        data = json.loads(line.removeprefix("BENCH_JSON "))
+        return HttpResult(
+            name=name,
+            description=description,
+            target=target,
+            requests=data["requests"],
+            seconds=data["duration_us"] / 1e6,
+            latency_ms={key: value / 1000 for key, value in data["latency_us"].items()},
+            statuses={int(status): count for status, count in data["statuses"].items()},
+            socket_errors={k: v for k, v in data["errors"].items() if k != "status"},
+            worker_peak_rss=rss.highest,
+        )
+
+
+Scenario = Callable[[Bench], Result]
+SCENARIOS: list[Scenario] = []
+
+
+def scenario(function: Scenario) -> Scenario:
+    """Register a scenario; they run in definition order, the baseline first."""
+    SCENARIOS.append(function)
+    return function
+
+
+def count_rows(sql: str, params: list[object] | None = None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return int(cursor.fetchone()[0])
+
+
+def wait_until_serving(base_url: str, *, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise BenchError(f"gunicorn does not answer {base_url}/healthz")
+        time.sleep(0.2)
+
+
+def warm_up(base_url: str) -> None:
+    """First requests import the URLconf and views in each worker; keep them out of the run."""
+    for _ in range(20):
+        with urllib.request.urlopen(base_url + "/healthz", timeout=5):
+            pass
+
+
+def command_output(command: list[str]) -> str:
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return ""
+    return (completed.stdout or completed.stderr).strip()
+
+
+def command_version(command: list[str]) -> str:
+    output = command_output(command)
+    return output.splitlines()[0] if output else "not installed"
+
+
+def machine_facts(bench: Bench) -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        postgresql = cursor.fetchone()[0].split(" on ")[0]
+    commit = command_output(["git", "describe", "--always", "--dirty"]) or "unknown"
+    # Figures from a tree with local changes say which files differ from the commit.
+    changed = command_output(["git", "diff", "--name-only", "HEAD"]).split()
+    if changed:
+        commit += f" (uncommitted changes in {', '.join(changed)})"
+    return [
+        ("date", datetime.now(tz=UTC).strftime("%Y-%m-%d %H:%M UTC")),
+        ("CPUs (nproc)", str(len(os.sched_getaffinity(0)))),
+        ("load average at start", " ".join(f"{value:.2f}" for value in os.getloadavg())),
+        ("kernel", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        ("Django", django.get_version()),
+        ("PostgreSQL", postgresql),
+        ("gunicorn", command_version([sys.executable, "-m", "gunicorn", "--version"])),
+        ("wrk", command_version(["wrk", "--version"]).split(" [")[0]),
+        ("commit", commit),
+        ("load", f"wrk {bench.threads} threads, {bench.connections} connections"),
+        ("duration", f"{bench.seconds} s per scenario"),
+    ]
+
+
+def seed_job(bench: Bench) -> JobResult:
+    tokens_file = bench.out_dir / "tokens.txt"
+    finished = run_measured(
+        [sys.executable, "-m", "bench.seed", str(tokens_file), str(bench.tokens)]
+    )
+    if finished.returncode:
+        raise BenchError(f"seeding failed (exit {finished.returncode})")
+    summary = json.loads(finished.stdout.strip().splitlines()[-1])
+    return JobResult(
+        name="seed",
+        description="bench data: contacts of one list and a one-click token each (setup)",
+        target="—",
+        rows=summary["contacts"],
+        seconds=finished.seconds,
+        peak_rss=finished.peak_rss_bytes,
+    )
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms"
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _verdict(result: Result) -> str:
+    if result.problems:
+        return "**FAILING**"
+    if result.target_met is None:
+        return "reference" if result.name == "baseline" else "info"
+    return "met" if result.target_met else "**MISSED**"
+
+
+def _http_details(result: HttpResult) -> str:
+    statuses = ", ".join(f"{status}: {count}" for status, count in sorted(result.statuses.items()))
+    details = [
+        f"{result.requests} requests in {result.seconds:.1f} s",
+        f"p95 {_ms(result.latency_ms['p95'])}, max {_ms(result.latency_ms['max'])}",
+        f"statuses {statuses or 'none'}",
+        f"gunicorn worker peak RSS {megabytes(result.worker_peak_rss)}",
+    ]
+    if result.rows_written is not None:
+        details.append(f"rows written {result.rows_written}")
+    return "; ".join(details)
+
+
+def render(
+    bench: Bench, facts: list[tuple[str, str]], load_at_end: str, warnings: list[str]
+) -> str:
+    http = [r for r in bench.results.values() if isinstance(r, HttpResult)]
+    jobs = [r for r in bench.results.values() if isinstance(r, JobResult)]
+    lines = [
+        "# Bench results",
+        "",
+        "Written by `make bench` (bench/run.sh); every figure below comes from that one run.",
+        "Server: gunicorn, 2 sync workers, `DJANGO_DEBUG=false`, on a throw-away PostgreSQL",
+        "(fsync off) with a Redis broker (tasks are queued, no worker runs them: the bench",
+        "measures the request path), on the same machine as wrk. Ratios compare req/s with",
+        "the baseline view (one INSERT through the same middleware) measured in the same run.",
+        "",
+        "## Machine",
+        "",
+        "| fact | value |",
+        "| --- | --- |",
+        *[f"| {name} | {value} |" for name, value in facts],
+        f"| load average at end | {load_at_end} |",
+        "",
+        "## HTTP scenarios",
+        "",
+        "| scenario | req/s | p50 | p90 | p99 | non-2xx | ratio to baseline | target | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    ]
+    for r in http:
+        lines.append(
+            f"| {r.name} | {r.requests_per_s:.0f} | {_ms(r.latency_ms['p50'])} | "
+            f"{_ms(r.latency_ms['p90'])} | {_ms(r.latency_ms['p99'])} | {r.non_2xx} | "
+            f"{_ratio(bench.ratio_to_baseline(r))} | {r.target} | {_verdict(r)} |"
+        )
+    if jobs:
+        lines += [
+            "",
+            "## Jobs",
+            "",
+            "| job | rows | time | rows/s | peak RSS | reference | ratio | target | verdict |",
+            "| --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |",
+        ]
+        for j in jobs:
+            lines.append(
+                f"| {j.name} | {j.rows} | {j.seconds:.2f} s | {j.rows_per_s:.0f} | "
+                f"{megabytes(j.peak_rss)} | {j.reference or '—'} | {_ratio(j.ratio)} | "
+                f"{j.target} | {_verdict(j)} |"
+            )
+    busy = os.getloadavg()[0] > len(os.sched_getaffinity(0))
+    if busy:
+        lines += [
+            "",
+            "The machine was busy (load average above its CPU count): absolute figures are",
+            "depressed and noisy; ratios within this run suffer less, but are noisy too.",
+        ]
+    lines += ["", "## Details", ""]
+    lines += [f"- SETUP WARNING: {warning}" for warning in warnings]
+    every: list[Result] = [*http, *jobs]
+    for result in every:
+        lines.append(f"- **{result.name}**: {result.description}.")
+        if isinstance(result, HttpResult):
+            lines.append(f"  {_http_details(result)}.")
+        lines += [f"  PROBLEM: {problem}." for problem in result.problems]
+        lines += [f"  {note}" for note in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    seconds = int(os.environ.get("BENCH_SECONDS", "10"))
+    bench = Bench(
+        base_url=os.environ["BENCH_URL"].rstrip("/"),
+        seconds=seconds,
+        connections=int(os.environ.get("BENCH_CONNECTIONS", "8")),
+        threads=int(os.environ.get("BENCH_THREADS", "2")),
+        out_dir=Path(os.environ["BENCH_OUT"]),
+        gunicorn_pid=int(os.environ["BENCH_GUNICORN_PID"]),
+        # Enough distinct contacts that the one-click run rarely wraps around to a token
+        # that already unsubscribed (a cheaper, idempotent request).
+        tokens=int(os.environ.get("BENCH_TOKENS", str(max(5_000, 2_000 * seconds)))),
+    )
+    facts = machine_facts(bench)
+    print(f"seeding {bench.tokens} contacts and tokens …", flush=True)
+    bench.results["seed"] = seed_job(bench)
+    wait_until_serving(bench.base_url)
+    warm_up(bench.base_url)
+    for function in SCENARIOS:
+        print(f"scenario {function.__name__} …", flush=True)
+        result = function(bench)
+        bench.results[result.name] = result
+        for problem in result.problems:
+            print(f"  PROBLEM in {result.name}: {problem}", flush=True)
+    load_at_end = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    # Set by run.sh when a setup step failed without making the load impossible.
+    warnings = [w for w in os.environ.get("BENCH_SETUP_WARNINGS", "").split("\n") if w]
+    report = render(bench, facts, load_at_end, warnings)
+    RESULTS.write_text(report)
+    print(report)
+    if bench.baseline is None:
+        print("The baseline failed: no ratio in this run is meaningful.", file=sys.stderr)
+        return 1
+    flagged = [r.name for r in bench.results.values() if r.problems]
+    if flagged:
+        print(f"Scenarios with errors: {', '.join(flagged)} (see bench/results.md)", flush=True)
+        if os.environ.get("BENCH_STRICT", "false") == "true":
+            return 1
+    return 0
