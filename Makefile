@@ -27,9 +27,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 run: $(VENV)/.synced
-	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(COMPILEMESSAGES)
-	$(RUN_ENV) $(PY) manage.py demo
+	$(RUN_ENV) $(PY) manage.py demo --migrate
 	@echo ""
 	@echo "Optout is starting on http://$(HOST):$(PORT)/"
 	@echo "  admin (marketers):  http://$(HOST):$(PORT)/admin/"

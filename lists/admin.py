@@ -48,6 +48,23 @@ class AllowedNetworkForm(forms.ModelForm):
 # Inlines -------------------------------------------------------------------------------
 
 
+class ChoicesOnceInlineMixin:
+    """Evaluate foreign-key choices once per formset, not once per inline row.
+
+    A select (or an autocomplete's selected option) re-runs its queryset for every row it
+    renders; a list fixed when the formset class is built keeps the page at one query.
+    Validation still goes through the (team-scoped) queryset.
+    """
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]  # combined with an InlineModelAdmin
+        if formfield is not None:
+            formfield.choices = list(formfield.choices)
+        return formfield
+
+
 class CategoryInline(TeamScopedAdminMixin, admin.TabularInline):
     model = Category
     fields = ["position", "name", "slug", "description"]
@@ -72,30 +89,30 @@ class ListTranslationInline(TeamScopedAdminMixin, admin.StackedInline):
     extra = 0
 
 
-class ListAccessInline(TeamScopedAdminMixin, admin.TabularInline):
+class ListAccessInline(ChoicesOnceInlineMixin, TeamScopedAdminMixin, admin.TabularInline):
     model = MailerAccess
     fk_name = "mailing_list"
     fields = ["mailer", "can_download", "can_notify", "pixel_key"]
     readonly_fields = ["pixel_key"]
-    autocomplete_fields = ["mailer"]
     verbose_name_plural = _("mailers with access to this list")
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MailerAccess]:
-        return super().get_queryset(request).select_related("mailer")
+        # Both sides: the row's label is "mailer → list".
+        return super().get_queryset(request).select_related("mailer", "mailing_list")
 
 
-class MailerAccessInline(TeamScopedAdminMixin, admin.TabularInline):
+class MailerAccessInline(ChoicesOnceInlineMixin, TeamScopedAdminMixin, admin.TabularInline):
     model = MailerAccess
     fk_name = "mailer"
     fields = ["mailing_list", "can_download", "can_notify", "pixel_key"]
     readonly_fields = ["pixel_key"]
-    autocomplete_fields = ["mailing_list"]
     verbose_name_plural = _("lists this mailer may use")
     extra = 0
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MailerAccess]:
-        return super().get_queryset(request).select_related("mailing_list")
+        # Both sides: the row's label is "mailer → list".
+        return super().get_queryset(request).select_related("mailer", "mailing_list")
 
 
 class AllowedNetworkInline(TeamScopedAdminMixin, admin.TabularInline):

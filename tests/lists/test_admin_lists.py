@@ -106,3 +106,39 @@ def test_a_transactional_list_says_its_mail_has_no_header(superuser_client: Clie
 
 def test_the_service_links_page_of_a_missing_list_is_404(superuser_client: Client) -> None:
     assert superuser_client.get("/admin/lists/mailinglist/999999/service-links/").status_code == 404
+
+
+def test_the_list_change_form_does_not_query_per_inline_row(
+    superuser_client: Client, django_assert_max_num_queries
+) -> None:
+    mailing_list = MailingListFactory.create()
+    MailerAccessFactory.create(mailing_list=mailing_list)
+    CategoryFactory.create(mailing_list=mailing_list)
+    url = f"/admin/lists/mailinglist/{mailing_list.pk}/change/"
+    superuser_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        superuser_client.get(url)
+    MailerAccessFactory.create_batch(5, mailing_list=mailing_list)
+    CategoryFactory.create_batch(5, mailing_list=mailing_list)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = superuser_client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_the_mailer_change_form_does_not_query_per_inline_row(
+    superuser_client: Client, django_assert_max_num_queries
+) -> None:
+    mailer = MailerFactory.create()
+    MailerAccessFactory.create(mailer=mailer)
+    url = f"/admin/lists/mailer/{mailer.pk}/change/"
+    superuser_client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        superuser_client.get(url)
+    MailerAccessFactory.create_batch(5, mailer=mailer)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = superuser_client.get(url)
+
+    assert response.status_code == 200

@@ -105,3 +105,12 @@ def test_the_demo_marketer_sees_the_demo_list_and_its_service_links(client: Clie
     assert f"/admin/lists/mailinglist/{newsletter.pk}/service-links/" in changelist
     assert links.status_code == 200
     assert f"/u/{newsletter.uuid}/?email={{email}}" in links.content.decode()
+
+
+def test_the_demo_can_apply_migrations_first() -> None:
+    out = StringIO()
+
+    call_command("demo", force=True, migrate=True, verbosity=0, stdout=out)
+
+    assert "Demo data is ready" in out.getvalue()
+    assert MailingList.objects.filter(slug__startswith="demo-").count() == 2

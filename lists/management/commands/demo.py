@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lists.demo import seed_demo
@@ -19,6 +20,11 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even with DJANGO_DEBUG off (the demo passwords are public).",
         )
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="Apply pending migrations first (make run: one start-up instead of two).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -26,6 +32,8 @@ class Command(BaseCommand):
                 "The demo creates logins with public passwords. Run it with DJANGO_DEBUG=true "
                 "on a development machine, or pass --force if you really mean it."
             )
+        if options["migrate"]:
+            call_command("migrate", interactive=False, verbosity=options["verbosity"])
         logins = seed_demo()
         base = settings.OPTOUT_PUBLIC_URL
         self.stdout.write("Demo data is ready: lists demo-newsletter and demo-transactional.")
