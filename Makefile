@@ -10,6 +10,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Links printed by the demo and shown in admin point at the server make run starts.
+RUN_ENV := DJANGO_DEBUG=true OPTOUT_PUBLIC_URL=http://$(HOST):$(PORT)
+# Catalogs are compiled when there are any: a clone without locale/ still runs and tests.
+COMPILEMESSAGES := if [ -d locale ]; then DJANGO_DEBUG=true $(PY) manage.py compilemessages \
+	--ignore=.venv --ignore=.tools -v 0; fi
 
 .PHONY: run test lint format bench messages clean
 
@@ -22,18 +27,17 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 run: $(VENV)/.synced
-	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
-	DJANGO_DEBUG=true $(PY) manage.py demo
+	$(COMPILEMESSAGES)
+	$(RUN_ENV) $(PY) manage.py demo --migrate
 	@echo ""
 	@echo "Optout is starting on http://$(HOST):$(PORT)/"
 	@echo "  admin (marketers):  http://$(HOST):$(PORT)/admin/"
 	@echo "  portal (mailers):   http://$(HOST):$(PORT)/portal/"
 	@echo "  API docs:           http://$(HOST):$(PORT)/api/docs/"
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.synced
-	DJANGO_DEBUG=true $(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
+	$(COMPILEMESSAGES)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced

@@ -18,12 +18,29 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # "" means unset: django-environ would otherwise parse it (int: ValueError, db: {}).
 env.ENVIRON = {name: value for name, value in os.environ.items() if value.strip()}
-if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+
+_TRUE = {"1", "true", "yes", "on", "y", "t"}
+_FALSE = {"0", "false", "no", "off", "n", "f"}
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean that must be spelled like one: "flase" fails instead of reading as False."""
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+if env_bool("DJANGO_READ_DOT_ENV_FILE", default=False):
     environ.Env.read_env(str(BASE_DIR / ".env"))
     env.ENVIRON = {name: value for name, value in os.environ.items() if value.strip()}
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-TESTING = "pytest" in sys.modules or env.bool("OPTOUT_TESTING", default=False)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+TESTING = "pytest" in sys.modules or env_bool("OPTOUT_TESTING", default=False)
 # Plain-HTTP local use (make run, the test suite): HTTPS-only settings default off.
 LOCAL = DEBUG or TESTING
 
@@ -161,21 +178,23 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Serve collected files straight from the finders when nobody ran collectstatic (make run).
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Locally, files are looked up per request: edits show at once, no collectstatic needed.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # Security headers. HTTPS settings default on in production, off for local HTTP.
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL)
-SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not LOCAL)
-CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not LOCAL)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not LOCAL)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", default=not LOCAL)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if LOCAL else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not LOCAL
 )
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not LOCAL)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=not LOCAL)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # The TLS-terminating proxy says the original scheme; trusted only when configured.
-if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
@@ -249,7 +268,7 @@ AXES_FAILURE_LIMIT = env.int("OPTOUT_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("OPTOUT_LOGIN_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
-AXES_ENABLED = env.bool("OPTOUT_LOGIN_THROTTLE", default=True)
+AXES_ENABLED = env_bool("OPTOUT_LOGIN_THROTTLE", default=True)
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
@@ -273,4 +292,4 @@ OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
 # Maximum age of a subscriber token in days; 0 means tokens never expire.
 OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
-OPTOUT_BENCH_VIEWS = env.bool("OPTOUT_BENCH_VIEWS", default=False)
+OPTOUT_BENCH_VIEWS = env_bool("OPTOUT_BENCH_VIEWS", default=False)
