@@ -166,8 +166,12 @@ def test_a_list_without_categories_still_lets_one_leave_it(client: Client) -> No
 def test_reasons_are_offered_translated_and_stored_on_the_event(client: Client) -> None:
     contact = ContactFactory.create()
     newsletter = MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL)
-    reason = UnsubscribeReasonFactory.create(mailing_list=newsletter, slug="too-many", label="Too many")
-    UnsubscribeReasonTranslationFactory.create(reason=reason, language="fr", label="Trop de messages")
+    reason = UnsubscribeReasonFactory.create(
+        mailing_list=newsletter, slug="too-many", label="Too many"
+    )
+    UnsubscribeReasonTranslationFactory.create(
+        reason=reason, language="fr", label="Trop de messages"
+    )
     token = make_token(contact=contact, mailing_list=newsletter)
 
     assert "Too many" in page(client, f"/p/{token}/")
@@ -181,7 +185,9 @@ def test_reasons_are_offered_translated_and_stored_on_the_event(client: Client) 
 
 def test_free_text_is_stored_as_the_other_reason(client: Client) -> None:
     contact = ContactFactory.create()
-    news = CategoryFactory.create(mailing_list=MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL))
+    news = CategoryFactory.create(
+        mailing_list=MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL)
+    )
     token = make_token(contact=contact, mailing_list=news.mailing_list)
 
     client.post(f"/p/{token}/", {"action": "save", "reason_text": "  Not relevant to me "})
@@ -220,7 +226,9 @@ def test_the_lang_parameter_wins_then_the_list_default_then_accept_language(
     client: Client,
 ) -> None:
     contact = ContactFactory.create()
-    news = CategoryFactory.create(name="News", mailing_list=MailingListFactory.create(default_language="de"))
+    news = CategoryFactory.create(
+        name="News", mailing_list=MailingListFactory.create(default_language="de")
+    )
     CategoryTranslationFactory.create(category=news, language="de", name="Neuigkeiten")
     CategoryTranslationFactory.create(category=news, language="es", name="Noticias")
     token = make_token(contact=contact, mailing_list=news.mailing_list)
@@ -423,3 +431,19 @@ def test_a_list_without_an_accent_has_no_theme(client: Client) -> None:
     newsletter = MailingListFactory.create(accent_color="")
 
     assert client.get(f"/t/{newsletter.uuid}/theme.css").status_code == 404
+
+
+def test_the_page_needs_a_fixed_number_of_queries_however_many_categories(
+    client: Client, django_assert_num_queries
+) -> None:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL)
+    for category in CategoryFactory.create_batch(5, mailing_list=newsletter):
+        CategoryTranslationFactory.create(category=category, language="fr")
+    UnsubscribeReasonFactory.create_batch(3, mailing_list=newsletter)
+    token = make_token(contact=contact, mailing_list=newsletter)
+
+    # contact, list, suppressions, categories, their translations, list texts, reasons and
+    # their translations: no query per category or reason.
+    with django_assert_num_queries(8):
+        page(client, f"/p/{token}/?lang=fr")
