@@ -7,7 +7,10 @@ darkened until it reaches 4.5:1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from lists.models import HEX_COLOR
 
 AA_TEXT = 4.5
 WHITE = (255, 255, 255)
@@ -18,9 +21,9 @@ RGB = tuple[int, int, int]
 
 def parse_hex(color: str) -> RGB:
     """`#rrggbb` → (r, g, b). Raises ValueError on anything else."""
-    text = color.strip().lstrip("#")
-    if len(text) != 6:
+    if not re.fullmatch(HEX_COLOR, color):
         raise ValueError(f"Not a #rrggbb colour: {color!r}")
+    text = color[1:]
     return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
 
 

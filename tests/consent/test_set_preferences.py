@@ -118,7 +118,9 @@ def test_a_category_of_another_list_is_refused_before_anything_is_written() -> N
 def test_at_channel_level_a_choice_covers_every_address_of_the_person() -> None:
     home = ContactFactory.create(profile_key="person-7")
     work = ContactFactory.create(profile_key="person-7")
-    news = CategoryFactory.create(mailing_list=MailingListFactory.create(consent_level=ConsentLevel.CHANNEL))
+    news = CategoryFactory.create(
+        mailing_list=MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
+    )
 
     set_preferences(contact=home, mailing_list=news.mailing_list, wanted=set(), origin=ORIGIN)
 
@@ -132,7 +134,9 @@ def test_at_channel_level_a_choice_covers_every_address_of_the_person() -> None:
 def test_the_state_shows_a_whole_list_opt_out_and_translated_category_texts() -> None:
     contact = ContactFactory.create()
     news = CategoryFactory.create(name="News", description="Weekly")
-    CategoryTranslationFactory.create(category=news, language="de", name="Neuigkeiten", description="")
+    CategoryTranslationFactory.create(
+        category=news, language="de", name="Neuigkeiten", description=""
+    )
     unsubscribe(contact=contact, mailing_list=news.mailing_list, origin=ORIGIN)
 
     state = categories_with_state(contact=contact, mailing_list=news.mailing_list, language="de")
