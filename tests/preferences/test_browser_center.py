@@ -190,6 +190,12 @@ def test_the_language_switcher_changes_the_page_and_the_list_texts(
     page.wait_for_load_state()
     assert page.url.endswith("?lang=fr")
     assert "Vos préférences sont enregistrées." in page.get_by_role("status").inner_text()
+
+    page.get_by_role("link", name="Deutsch").click()  # the longest words: still fits a phone
+    page.set_viewport_size({"width": NARROW, "height": 900})
+    assert page.get_by_role("button", name="Einstellungen speichern").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW
+    screenshot(page, f"preference-center-de-{NARROW}")
     page.context.close()
 
 
