@@ -8,7 +8,9 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from lists.errors import InvalidNetwork
@@ -24,6 +26,19 @@ class RedirectValue(models.TextChoices):
     NOTHING = "", _("Nothing")
     EMAIL = "email", _("The address")
     MD5 = "md5", _("MD5 of the address")
+
+
+class ReasonMode(models.TextChoices):
+    OFF = "off", _("Off: do not ask why")
+    OPTIONAL = "optional", _("Optional: ask why, never require an answer")
+
+
+# Six hex digits only: the theme computes contrast from them, so names are refused.
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+validate_hex_color = RegexValidator(HEX_COLOR, _("Enter a colour as #RRGGBB, e.g. #0b5ed7."))
+# The CSP lets pages load images over https only.
+validate_https_url = URLValidator(schemes=["https"], message=_("Enter an https:// URL."))
+OTHER_REASON = "other"  # the built-in free-text reason; list reasons may not take its slug
 
 
 def new_pixel_key() -> str:
@@ -68,11 +83,46 @@ class MailingList(models.Model):
         help_text=_("Transactional mail carries no List-Unsubscribe header at all."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Preference center: the reason question and the brand's look.
+    reason_mode = models.CharField(
+        _("ask for an unsubscribe reason"),
+        max_length=16,
+        choices=ReasonMode.choices,
+        default=ReasonMode.OFF,
+    )
+    logo_url = models.URLField(
+        _("logo URL"),
+        max_length=500,
+        blank=True,
+        validators=[validate_https_url],
+        help_text=_("An https:// image shown at the top of the preference center."),
+    )
+    accent_color = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_color],
+        help_text=_(
+            "#RRGGBB. Buttons and switches use it; text is darkened where needed to stay readable."
+        ),
+    )
+    privacy_url = models.URLField(_("privacy policy URL"), max_length=500, blank=True)
+    footer_text = models.TextField(
+        _("footer text"),
+        blank=True,
+        help_text=_("Shown at the bottom of subscriber pages; a translation may replace it."),
+    )
 
     class Meta:
         verbose_name = _("mailing list")
         verbose_name_plural = _("mailing lists")
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(accent_color="") | Q(accent_color__regex=HEX_COLOR),
+                name="mailinglist_accent_color_hex",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -101,6 +151,96 @@ class Category(models.Model):
         return self.name
 
 
+class CategoryTranslation(models.Model):
+    """A category's name and description in one language; the category's own text is the
+    fallback."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="translations", verbose_name=_("category")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=language_choices)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("category translation")
+        verbose_name_plural = _("category translations")
+        ordering = ["category", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "language"], name="categorytranslation_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} ({self.language})"
+
+
+class UnsubscribeReason(models.Model):
+    """One answer to "why are you leaving?", offered when the list asks for a reason.
+
+    The slug is what consent events store, so reports stay stable when the label changes.
+    """
+
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.CASCADE,
+        related_name="reasons",
+        verbose_name=_("list"),
+    )
+    slug = models.SlugField(
+        _("slug"), max_length=60, help_text=_("Stored on consent events; keep it stable.")
+    )
+    label = models.CharField(_("label"), max_length=200)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("unsubscribe reason")
+        verbose_name_plural = _("unsubscribe reasons")
+        ordering = ["mailing_list", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailing_list", "slug"], name="unsubscribereason_unique_slug"
+            ),
+            models.CheckConstraint(
+                condition=~Q(slug=OTHER_REASON), name="unsubscribereason_slug_not_other"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.slug == OTHER_REASON:
+            raise ValidationError(
+                {"slug": _("“other” is built in: it always follows the list's reasons.")}
+            )
+
+
+class UnsubscribeReasonTranslation(models.Model):
+    reason = models.ForeignKey(
+        UnsubscribeReason,
+        on_delete=models.CASCADE,
+        related_name="translations",
+        verbose_name=_("reason"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=language_choices)
+    label = models.CharField(_("label"), max_length=200)
+
+    class Meta:
+        verbose_name = _("unsubscribe reason translation")
+        verbose_name_plural = _("unsubscribe reason translations")
+        ordering = ["reason", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason", "language"], name="unsubscribereasontranslation_unique_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.language})"
+
+
 class ListTranslation(models.Model):
     mailing_list = models.ForeignKey(
         MailingList, on_delete=models.CASCADE, related_name="translations", verbose_name=_("list")
@@ -123,6 +263,17 @@ class ListTranslation(models.Model):
     )
     redirect_parameter = models.CharField(
         _("query parameter name"), max_length=40, default="email", blank=True
+    )
+    display_name = models.CharField(
+        _("list name"),
+        max_length=200,
+        blank=True,
+        help_text=_("The list's name in this language; empty keeps the list's own name."),
+    )
+    footer_text = models.TextField(
+        _("footer text"),
+        blank=True,
+        help_text=_("Replaces the list's footer text in this language."),
     )
 
     class Meta:

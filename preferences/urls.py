@@ -6,6 +6,7 @@ from preferences.views import center, unsubscribe
 
 urlpatterns = [
     path("p/<str:token>/", center.preference_center, name="center"),
+    path("t/<uuid:list_uuid>/theme.css", center.theme, name="theme"),
     path("u/<uuid:list_uuid>/", unsubscribe.hosted_page, name="hosted"),
     path("u/<uuid:list_uuid>/<str:token>/", unsubscribe.direct_link, name="direct"),
     path("o/<str:token>/", unsubscribe.one_click, name="one_click"),

@@ -15,15 +15,18 @@ from consent.services.core import (
     unsubscribe,
     unsubscribe_address,
 )
+from consent.services.preferences import PreferencesSaved, set_preferences
 
 __all__ = [
     "Outcome",
+    "PreferencesSaved",
     "contact_for_address",
     "is_suppressed",
     "record_event",
     "record_opt_in",
     "record_opt_out",
     "resubscribe",
+    "set_preferences",
     "unsubscribe",
     "unsubscribe_address",
 ]

@@ -7,10 +7,13 @@ from factory.django import DjangoModelFactory
 from lists.models import (
     AllowedNetwork,
     Category,
+    CategoryTranslation,
     ListTranslation,
     Mailer,
     MailerAccess,
     MailingList,
+    UnsubscribeReason,
+    UnsubscribeReasonTranslation,
 )
 
 
@@ -83,3 +86,32 @@ class AllowedNetworkFactory(DjangoModelFactory[AllowedNetwork]):
 
     mailer = factory.SubFactory(MailerFactory)
     cidr = "127.0.0.0/8"
+
+
+class CategoryTranslationFactory(DjangoModelFactory[CategoryTranslation]):
+    class Meta:
+        model = CategoryTranslation
+
+    category = factory.SubFactory(CategoryFactory)
+    language = "fr"
+    name = factory.Sequence(lambda n: f"Catégorie {n}")
+    description = ""
+
+
+class UnsubscribeReasonFactory(DjangoModelFactory[UnsubscribeReason]):
+    class Meta:
+        model = UnsubscribeReason
+
+    mailing_list = factory.SubFactory(MailingListFactory)
+    slug = factory.Sequence(lambda n: f"reason-{n}")
+    label = factory.Sequence(lambda n: f"Reason {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class UnsubscribeReasonTranslationFactory(DjangoModelFactory[UnsubscribeReasonTranslation]):
+    class Meta:
+        model = UnsubscribeReasonTranslation
+
+    reason = factory.SubFactory(UnsubscribeReasonFactory)
+    language = "fr"
+    label = factory.Sequence(lambda n: f"Raison {n}")

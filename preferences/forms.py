@@ -1,0 +1,100 @@
+"""The preference center's form: one switch per category, the optional reason, the action.
+
+It only parses; `preferences.views.center` hands the result to a consent service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_bootstrap5.bootstrap5 import Switch
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.utils.html import conditional_escape
+from django.utils.translation import gettext_lazy as _
+
+from consent.preference_selectors import PreferenceState
+from lists.models import OTHER_REASON, Category
+from lists.texts import ReasonText
+
+SAVE = "save"
+UNSUBSCRIBE_ALL = "unsubscribe_all"
+RESUBSCRIBE_ALL = "resubscribe_all"
+REASON_TEXT_MAX = 500
+
+
+class PreferencesForm(forms.Form):
+    # The buttons carry the action; pressing Enter submits the first one, "save".
+    action = forms.ChoiceField(
+        choices=[
+            (SAVE, SAVE),
+            (UNSUBSCRIBE_ALL, UNSUBSCRIBE_ALL),
+            (RESUBSCRIBE_ALL, RESUBSCRIBE_ALL),
+        ],
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, state: PreferenceState, reasons: list[ReasonText] | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.state = state
+        self.asks_reason = reasons is not None
+        self._categories: dict[str, Category] = {}
+        for item in state.categories:
+            name = f"category_{item.category.pk}"
+            self._categories[name] = item.category
+            self.fields[name] = forms.BooleanField(
+                label=item.name,
+                # crispy renders help text unescaped; a description is the marketer's text.
+                help_text=conditional_escape(item.description),
+                required=False,
+                initial=item.subscribed,
+            )
+        if reasons is not None:
+            self.fields["reason"] = forms.ChoiceField(
+                label=_("Why are you unsubscribing?"),
+                choices=[(reason.slug, reason.label) for reason in reasons]
+                + [(OTHER_REASON, _("Other"))],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.fields["reason_text"] = forms.CharField(
+                label=_("Anything else you would like to tell us?"),
+                max_length=REASON_TEXT_MAX,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        self.category_helper = self._helper(*(Switch(name) for name in self._categories))
+        self.reason_helper = self._helper("reason", "reason_text") if reasons is not None else None
+
+    @staticmethod
+    def _helper(*fields: Any) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(*fields)
+        return helper
+
+    def category_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self._categories]
+
+    @property
+    def chosen_action(self) -> str:
+        return self.cleaned_data.get("action") or SAVE
+
+    @property
+    def wanted(self) -> set[Category]:
+        return {category for name, category in self._categories.items() if self.cleaned_data[name]}
+
+    @property
+    def reason(self) -> tuple[str, str]:
+        """(slug, free text): free text alone counts as "other"."""
+        if not self.asks_reason:
+            return "", ""
+        slug = self.cleaned_data.get("reason") or ""
+        text = (self.cleaned_data.get("reason_text") or "").strip()
+        if text and not slug:
+            slug = OTHER_REASON
+        return slug, text
