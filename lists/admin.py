@@ -22,10 +22,13 @@ from lists.errors import InvalidNetwork
 from lists.models import (
     AllowedNetwork,
     Category,
+    CategoryTranslation,
     ListTranslation,
     Mailer,
     MailerAccess,
     MailingList,
+    UnsubscribeReason,
+    UnsubscribeReasonTranslation,
 )
 from lists.networks import normalize_network
 from lists.teams import TeamScopedAdminMixin
@@ -76,12 +79,34 @@ class CategoryInline(TeamScopedAdminMixin, admin.TabularInline):
     }
 
 
+class CategoryTranslationInline(TeamScopedAdminMixin, admin.TabularInline):
+    model = CategoryTranslation
+    fields = ["language", "name", "description"]
+    extra = 0
+
+
+class UnsubscribeReasonInline(TeamScopedAdminMixin, admin.TabularInline):
+    model = UnsubscribeReason
+    fields = ["position", "label", "slug"]
+    prepopulated_fields = {"slug": ["label"]}
+    extra = 0
+    show_change_link = True  # translations are edited on the reason's own page
+
+
+class UnsubscribeReasonTranslationInline(TeamScopedAdminMixin, admin.TabularInline):
+    model = UnsubscribeReasonTranslation
+    fields = ["language", "label"]
+    extra = 0
+
+
 class ListTranslationInline(TeamScopedAdminMixin, admin.StackedInline):
     model = ListTranslation
     fields = [
         "language",
+        "display_name",
         "thank_you_title",
         "thank_you_text",
+        "footer_text",
         ("redirect_url", "redirect_value", "redirect_parameter"),
     ]
     # Redirects go to the brand's site, which is served over HTTPS.
@@ -155,9 +180,11 @@ class MailingListAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
             _("List-Unsubscribe header"),
             {"fields": ["transactional", "one_click_enabled", "mailto_enabled"]},
         ),
+        (_("Preference center"), {"fields": ["reason_mode"]}),
+        (_("Branding"), {"fields": ["logo_url", "accent_color", "privacy_url", "footer_text"]}),
         (_("Links"), {"fields": ["uuid", "service_links_button", "created_at"]}),
     ]
-    inlines = [CategoryInline, ListTranslationInline, ListAccessInline]
+    inlines = [CategoryInline, ListTranslationInline, ListAccessInline, UnsubscribeReasonInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MailingList]:
         return (
@@ -262,6 +289,17 @@ class CategoryAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "mailing_list__name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["mailing_list"]
+    inlines = [CategoryTranslationInline]
+
+
+@admin.register(UnsubscribeReason)
+class UnsubscribeReasonAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["label", "slug", "mailing_list", "position"]
+    list_select_related = ["mailing_list"]
+    list_filter = [("mailing_list", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["label", "slug", "mailing_list__name"]
+    autocomplete_fields = ["mailing_list"]
+    inlines = [UnsubscribeReasonTranslationInline]
 
 
 @admin.register(ListTranslation)

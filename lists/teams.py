@@ -21,10 +21,13 @@ from django.http import Http404, HttpRequest
 from lists.models import (
     AllowedNetwork,
     Category,
+    CategoryTranslation,
     ListTranslation,
     Mailer,
     MailerAccess,
     MailingList,
+    UnsubscribeReason,
+    UnsubscribeReasonTranslation,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +50,9 @@ TEAM_LOOKUPS: dict[type[models.Model], str] = {
     # The list's owner decides who may use it, so an access belongs to the list's team.
     MailerAccess: "mailing_list__team",
     AllowedNetwork: "mailer__team",
+    CategoryTranslation: "category__mailing_list__team",
+    UnsubscribeReason: "mailing_list__team",
+    UnsubscribeReasonTranslation: "reason__mailing_list__team",
 }
 
 

@@ -167,6 +167,9 @@ def test_a_marketer_creates_a_list_in_their_team(client: Client, red: Team) -> N
             "accesses-INITIAL_FORMS": 0,
             "accesses-0-mailer": red.mailer.pk,
             "accesses-0-can_download": "on",
+            "reason_mode": "off",
+            "reasons-TOTAL_FORMS": 0,
+            "reasons-INITIAL_FORMS": 0,
         },
     )
 
