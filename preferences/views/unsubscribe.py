@@ -40,7 +40,7 @@ from preferences.rfc8058 import FIELD, MAX_BODY_BYTES, is_one_click_body
 
 logger = logging.getLogger(__name__)
 
-# A transparent 1×1 GIF: the smallest valid image every mail client and browser accepts.
+# A transparent 1x1 GIF: the smallest valid image every mail client and browser accepts.
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -165,7 +165,7 @@ def _one_click_confirmation(request: HttpRequest, *, token: str) -> HttpResponse
 
 @require_safe
 def pixel(request: HttpRequest, list_uuid: UUID, pixel_key: str) -> HttpResponse:
-    """Always the 1×1 GIF; records an opt-out when the key belongs to this list."""
+    """Always the 1x1 GIF; records an opt-out when the key belongs to this list."""
     address = _prefill(request.GET.get("email", ""))
     if address and request.method == "GET":
         try:

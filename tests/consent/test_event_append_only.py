@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def _event() -> ConsentEvent:
     outcome = unsubscribe(
-        contact=ContactFactory(),
-        mailing_list=MailingListFactory(),
+        contact=ContactFactory.create(),
+        mailing_list=MailingListFactory.create(),
         origin=Origin(source=Source.HOSTED_PAGE),
     )
     return outcome.event
@@ -71,9 +71,12 @@ def test_events_protect_their_contact_and_list_from_deletion() -> None:
 def test_on_postgresql_the_trigger_refuses_raw_sql(on_postgresql: None, statement: str) -> None:
     event = _event()
 
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
     event_after = ConsentEvent.objects.get(pk=event.pk)
     assert event_after.source == Source.HOSTED_PAGE

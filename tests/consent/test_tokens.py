@@ -14,8 +14,8 @@ NEW_KEY = "new-key-" + "n" * 50
 
 
 def test_a_token_resolves_to_its_contact_list_and_mailer() -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
 
     claim = read_token(
         make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
@@ -30,9 +30,9 @@ def test_a_token_resolves_to_its_contact_list_and_mailer() -> None:
 
 
 def test_a_token_carries_no_address_and_fits_a_header() -> None:
-    contact = ContactFactory(address="jane.doe@example.com")
-    newsletter = MailingListFactory()
-    mailer = MailerFactory()
+    contact = ContactFactory.create(address="jane.doe@example.com")
+    newsletter = MailingListFactory.create()
+    mailer = MailerFactory.create()
 
     token = make_token(contact=contact, mailing_list=newsletter, mailer=mailer)
 
@@ -44,8 +44,8 @@ def test_a_token_carries_no_address_and_fits_a_header() -> None:
 
 
 def test_a_token_survives_case_folding_and_whitespace() -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
 
     claim = read_token(f"  {token.upper()}\n")
@@ -66,16 +66,25 @@ def test_a_token_survives_case_folding_and_whitespace() -> None:
         lambda token: "",
         lambda token: "é" * 40,
     ],
-    ids=["forged", "truncated", "unsigned", "empty-signature", "no-ids", "prefixed", "empty", "utf8"],
+    ids=[
+        "forged",
+        "truncated",
+        "unsigned",
+        "empty-signature",
+        "no-ids",
+        "prefixed",
+        "empty",
+        "utf8",
+    ],
 )
 def test_a_forged_or_truncated_token_resolves_to_nothing(mangle) -> None:
-    token = make_token(contact=ContactFactory(), mailing_list=MailingListFactory())
+    token = make_token(contact=ContactFactory.create(), mailing_list=MailingListFactory.create())
 
     assert read_token(mangle(token)) is None
 
 
 def test_a_token_of_another_list_is_foreign() -> None:
-    contact = ContactFactory()
+    contact = ContactFactory.create()
     newsletter, offers = MailingListFactory.create_batch(2)
     token = make_token(contact=contact, mailing_list=offers)
 
@@ -93,8 +102,8 @@ def test_ids_signed_with_another_salt_are_refused() -> None:
 
 
 def test_a_token_stays_valid_after_a_key_rotation_through_the_fallbacks() -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     with override_settings(SECRET_KEY=OLD_KEY, SECRET_KEY_FALLBACKS=[]):
         token = make_token(contact=contact, mailing_list=newsletter)
 
@@ -111,8 +120,8 @@ def test_a_token_stays_valid_after_a_key_rotation_through_the_fallbacks() -> Non
 
 
 def test_a_token_signed_with_a_foreign_key_is_refused() -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     with override_settings(SECRET_KEY="someone-elses-key-" + "x" * 40):
         token = make_token(contact=contact, mailing_list=newsletter)
 
@@ -120,8 +129,8 @@ def test_a_token_signed_with_a_foreign_key_is_refused() -> None:
 
 
 def test_a_token_of_a_deleted_list_or_contact_resolves_to_nothing() -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     newsletter.delete()
 
@@ -129,8 +138,8 @@ def test_a_token_of_a_deleted_list_or_contact_resolves_to_nothing() -> None:
 
 
 def test_a_mailer_that_lost_its_access_is_dropped_from_the_claim() -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
     access.delete()
 
@@ -141,9 +150,9 @@ def test_a_mailer_that_lost_its_access_is_dropped_from_the_claim() -> None:
 
 
 def test_reading_a_token_takes_two_queries(django_assert_num_queries) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     token = make_token(
-        contact=ContactFactory(), mailing_list=access.mailing_list, mailer=access.mailer
+        contact=ContactFactory.create(), mailing_list=access.mailing_list, mailer=access.mailer
     )
 
     with django_assert_num_queries(2):

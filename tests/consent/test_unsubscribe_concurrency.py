@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from django.db import connection
 
 from consent.models import ConsentEvent, Source, Suppression
@@ -42,8 +41,8 @@ def _race(work) -> list[BaseException]:
 def test_concurrent_unsubscribes_leave_one_suppression_and_every_event(
     on_postgresql: None,
 ) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
 
     errors = _race(
         lambda: unsubscribe(
@@ -59,7 +58,7 @@ def test_concurrent_unsubscribes_leave_one_suppression_and_every_event(
 
 
 def test_concurrent_opt_outs_of_a_new_address_make_one_contact(on_postgresql: None) -> None:
-    newsletter = MailingListFactory()
+    newsletter = MailingListFactory.create()
 
     errors = _race(
         lambda: unsubscribe_address(
@@ -70,15 +69,17 @@ def test_concurrent_opt_outs_of_a_new_address_make_one_contact(on_postgresql: No
     )
 
     assert errors == []
-    assert Suppression.objects.get().contact.address == "race@example.com"
+    suppression = Suppression.objects.select_related("contact").get()
+    assert suppression.contact is not None
+    assert suppression.contact.address == "race@example.com"
     assert ConsentEvent.objects.count() == THREADS
 
 
 def test_concurrent_channel_opt_outs_of_one_person_leave_one_suppression(
     on_postgresql: None,
 ) -> None:
-    addresses = [ContactFactory(profile_key="person-1") for _ in range(THREADS)]
-    newsletter = MailingListFactory(consent_level=ConsentLevel.CHANNEL)
+    addresses = [ContactFactory.create(profile_key="person-1") for _ in range(THREADS)]
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
     queue = list(addresses)
     lock = threading.Lock()
 

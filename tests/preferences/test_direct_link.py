@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_get_shows_one_button_and_changes_nothing(client: Client) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory(name="Weekly News")
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create(name="Weekly News")
     token = make_token(contact=contact, mailing_list=newsletter)
 
     response = client.get(f"/u/{newsletter.uuid}/{token}/")
@@ -33,9 +33,9 @@ def test_a_get_shows_one_button_and_changes_nothing(client: Client) -> None:
 
 
 def test_a_post_unsubscribes_and_shows_the_thank_you_page(client: Client) -> None:
-    contact = ContactFactory()
+    contact = ContactFactory.create()
     newsletter, offers = MailingListFactory.create_batch(2)
-    ListTranslationFactory(mailing_list=newsletter, thank_you_title="Sorry to see you go")
+    ListTranslationFactory.create(mailing_list=newsletter, thank_you_title="Sorry to see you go")
     token = make_token(contact=contact, mailing_list=newsletter)
 
     response = client.post(f"/u/{newsletter.uuid}/{token}/")
@@ -49,8 +49,8 @@ def test_a_post_unsubscribes_and_shows_the_thank_you_page(client: Client) -> Non
 
 
 def test_the_page_and_its_answer_set_no_cookie(client: Client) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
 
     shown = client.get(f"/u/{newsletter.uuid}/{token}/?lang=fr")
@@ -62,10 +62,11 @@ def test_the_page_and_its_answer_set_no_cookie(client: Client) -> None:
 
 
 def test_a_token_of_another_list_is_foreign_and_changes_nothing(client: Client) -> None:
-    contact = ContactFactory()
+    contact = ContactFactory.create()
     newsletter, offers = MailingListFactory.create_batch(2)
     token = make_token(contact=contact, mailing_list=offers)
-    genuine = client.post(f"/u/{newsletter.uuid}/{make_token(contact=ContactFactory(), mailing_list=newsletter)}/")
+    own = make_token(contact=ContactFactory.create(), mailing_list=newsletter)
+    genuine = client.post(f"/u/{newsletter.uuid}/{own}/")
     Suppression.objects.all().delete()
 
     response = client.post(f"/u/{newsletter.uuid}/{token}/")
@@ -80,8 +81,8 @@ def test_a_token_of_another_list_is_foreign_and_changes_nothing(client: Client) 
     ["abc", "abc.def", "1-1.aaaaaaaaaaaaaaaaaaaaaaaaaa", "zz-zz-zz.", ".", "é"],
 )
 def test_forged_and_truncated_tokens_get_the_neutral_page(client: Client, bad: str) -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(mailing_list=newsletter, thank_you_title="Goodbye")
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(mailing_list=newsletter, thank_you_title="Goodbye")
 
     response = client.post(f"/u/{newsletter.uuid}/{bad}/")
 
@@ -99,8 +100,8 @@ def test_a_link_to_an_unknown_list_still_gets_a_neutral_page(client: Client) -> 
 
 
 def test_a_token_of_a_deleted_contact_changes_nothing(client: Client) -> None:
-    newsletter = MailingListFactory()
-    contact = ContactFactory()
+    newsletter = MailingListFactory.create()
+    contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     contact.delete()
 
@@ -111,8 +112,8 @@ def test_a_token_of_a_deleted_contact_changes_nothing(client: Client) -> None:
 
 
 def test_a_mailers_token_records_the_mailer(client: Client) -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
 
     client.post(f"/u/{access.mailing_list.uuid}/{token}/")
@@ -121,8 +122,8 @@ def test_a_mailers_token_records_the_mailer(client: Client) -> None:
 
 
 def test_a_revoked_mailers_token_still_unsubscribes_without_the_mailer(client: Client) -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     newsletter = access.mailing_list
     token = make_token(contact=contact, mailing_list=newsletter, mailer=access.mailer)
     access.delete()
@@ -135,9 +136,9 @@ def test_a_revoked_mailers_token_still_unsubscribes_without_the_mailer(client: C
 
 
 def test_identity_level_suppresses_only_the_address_of_the_link(client: Client) -> None:
-    work = ContactFactory(profile_key="person-1")
-    home = ContactFactory(profile_key="person-1")
-    newsletter = MailingListFactory(consent_level=ConsentLevel.IDENTITY)
+    work = ContactFactory.create(profile_key="person-1")
+    home = ContactFactory.create(profile_key="person-1")
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.IDENTITY)
 
     client.post(f"/u/{newsletter.uuid}/{make_token(contact=work, mailing_list=newsletter)}/")
 
@@ -148,8 +149,8 @@ def test_identity_level_suppresses_only_the_address_of_the_link(client: Client) 
 
 
 def test_channel_level_suppresses_every_address_of_the_person(client: Client) -> None:
-    work = ContactFactory(profile_key="person-1")
-    newsletter = MailingListFactory(consent_level=ConsentLevel.CHANNEL)
+    work = ContactFactory.create(profile_key="person-1")
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
 
     client.post(f"/u/{newsletter.uuid}/{make_token(contact=work, mailing_list=newsletter)}/")
 
@@ -159,8 +160,8 @@ def test_channel_level_suppresses_every_address_of_the_person(client: Client) ->
 
 
 def test_the_one_click_confirmation_posts_to_the_direct_link(client: Client) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     page = client.get(f"/o/{token}/?lang=fr").content.decode()
     action = f"/u/{newsletter.uuid}/{token}/?lang=fr"

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from consent.models import ConsentEvent, Source, Suppression
+from consent.models import ConsentEvent, Contact, Source, Suppression
 from consent.tokens import make_token
+from lists.models import MailingList
 from tests.consent.factories import ContactFactory
 from tests.lists.factories import MailerAccessFactory, MailingListFactory
 
@@ -34,15 +35,15 @@ def client() -> Client:
     return Client(enforce_csrf_checks=True)
 
 
-def _token() -> tuple[str, object, object]:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+def _token() -> tuple[str, Contact, MailingList]:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     return make_token(contact=contact, mailing_list=newsletter), contact, newsletter
 
 
 def test_urlencoded_one_click_post_unsubscribes_with_a_short_200(client: Client) -> None:
     token, contact, newsletter = _token()
-    offers = MailingListFactory()
+    offers = MailingListFactory.create()
 
     response = client.post(
         f"/o/{token}/",
@@ -150,7 +151,7 @@ def test_any_other_body_answers_400_and_changes_nothing(
 
 
 def test_the_answer_sets_no_cookie_and_does_not_redirect(client: Client) -> None:
-    token, _, newsletter = _token()
+    token, _, _ = _token()
     # A browser-based client may carry cookies of ours; nothing is set or rotated in answer.
     client.cookies.load({"csrftoken": "x" * 32, "django_language": "fr"})
 
@@ -168,7 +169,7 @@ def test_the_answer_sets_no_cookie_and_does_not_redirect(client: Client) -> None
 
 
 def test_a_get_shows_the_confirmation_and_changes_nothing(client: Client) -> None:
-    token, contact, newsletter = _token()
+    token, _, newsletter = _token()
 
     response = client.get(f"/o/{token}/")
 
@@ -231,12 +232,14 @@ def test_a_bad_token_on_get_shows_a_neutral_confirmation(client: Client) -> None
 
 
 def test_a_token_signed_for_a_mailer_records_that_mailer(client: Client) -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
 
     client.post(
-        f"/o/{token}/", "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        f"/o/{token}/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
     )
 
     assert ConsentEvent.objects.get().mailer == access.mailer
@@ -263,9 +266,11 @@ def test_a_repeat_keeps_one_suppression_and_records_every_request(client: Client
 # transaction=True: as in production, the service's durable transaction is the outermost one,
 # so no test-wrapping savepoint pads the count.
 @pytest.mark.django_db(transaction=True)
-def test_a_first_one_click_runs_in_seven_statements(client: Client, django_assert_num_queries) -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+def test_a_first_one_click_runs_in_seven_statements(
+    client: Client, django_assert_num_queries
+) -> None:
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
 
     # contact; list and mailer (one join); BEGIN; suppression lookup; savepoint, insert,
@@ -281,10 +286,14 @@ def test_a_first_one_click_runs_in_seven_statements(client: Client, django_asser
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_repeated_one_click_runs_in_four_statements(client: Client, django_assert_num_queries) -> None:
+def test_a_repeated_one_click_runs_in_four_statements(
+    client: Client, django_assert_num_queries
+) -> None:
     token, _, _ = _token()
     client.post(
-        f"/o/{token}/", "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        f"/o/{token}/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
     )
 
     # contact; list; BEGIN; suppression found; event insert; COMMIT.

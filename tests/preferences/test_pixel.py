@@ -15,7 +15,7 @@ def _assert_pixel(response) -> None:
     assert response["Content-Type"] == "image/gif"
     assert response.content == PIXEL_GIF
     assert response.content.startswith(b"GIF89a")
-    assert response.content[6:10] == b"\x01\x00\x01\x00"  # 1×1
+    assert response.content[6:10] == b"\x01\x00\x01\x00"  # 1x1
     assert "no-cache" in response["Cache-Control"]
     assert "no-store" in response["Cache-Control"]
     assert response["Pragma"] == "no-cache"
@@ -23,7 +23,7 @@ def _assert_pixel(response) -> None:
 
 
 def test_a_valid_key_records_an_opt_out_with_the_mailer(client: Client) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     newsletter = access.mailing_list
 
     response = client.get(
@@ -42,7 +42,7 @@ def test_a_valid_key_records_an_opt_out_with_the_mailer(client: Client) -> None:
 
 
 def test_a_plus_the_mailer_forgot_to_encode_is_read_back(client: Client) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
 
     client.get(f"/x/{access.mailing_list.uuid}/{access.pixel_key}.gif?email=jane+news@example.com")
 
@@ -50,8 +50,8 @@ def test_a_plus_the_mailer_forgot_to_encode_is_read_back(client: Client) -> None
 
 
 def test_a_key_of_another_list_records_nothing(client: Client) -> None:
-    access = MailerAccessFactory()
-    other = MailingListFactory()
+    access = MailerAccessFactory.create()
+    other = MailingListFactory.create()
 
     response = client.get(f"/x/{other.uuid}/{access.pixel_key}.gif", {"email": "j@example.com"})
 
@@ -73,7 +73,7 @@ def test_a_key_of_another_list_records_nothing(client: Client) -> None:
 def test_anything_else_still_gets_the_pixel_and_records_nothing(
     client: Client, key: str | None, query: dict[str, str]
 ) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
 
     response = client.get(f"/x/{access.mailing_list.uuid}/{key or access.pixel_key}.gif", query)
 
@@ -83,7 +83,7 @@ def test_anything_else_still_gets_the_pixel_and_records_nothing(
 
 
 def test_a_repeat_keeps_one_suppression(client: Client) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     url = f"/x/{access.mailing_list.uuid}/{access.pixel_key}.gif?email=jane@example.com"
 
     client.get(url)
@@ -94,7 +94,7 @@ def test_a_repeat_keeps_one_suppression(client: Client) -> None:
 
 
 def test_a_head_request_gets_the_pixel_and_records_nothing(client: Client) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
 
     response = client.head(
         f"/x/{access.mailing_list.uuid}/{access.pixel_key}.gif?email=jane@example.com"

@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _opt_out(client: Client, newsletter, contact=None, query: str = "", **headers: str):
-    contact = contact or ContactFactory()
+    contact = contact or ContactFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     return client.post(f"/u/{newsletter.uuid}/{token}/{query}", headers=headers)
 
 
 def test_the_translation_in_the_subscribers_language_wins(client: Client) -> None:
-    newsletter = MailingListFactory(default_language="en")
-    ListTranslationFactory(mailing_list=newsletter, language="en", thank_you_title="Bye")
-    ListTranslationFactory(
+    newsletter = MailingListFactory.create(default_language="en")
+    ListTranslationFactory.create(mailing_list=newsletter, language="en", thank_you_title="Bye")
+    ListTranslationFactory.create(
         mailing_list=newsletter, language="fr", thank_you_title="Au revoir", thank_you_text="Fini."
     )
 
@@ -37,9 +37,9 @@ def test_the_translation_in_the_subscribers_language_wins(client: Client) -> Non
 
 
 def test_lang_in_the_query_wins_over_the_browser(client: Client) -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(mailing_list=newsletter, language="en", thank_you_title="Bye")
-    ListTranslationFactory(mailing_list=newsletter, language="de", thank_you_title="Tschüss")
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(mailing_list=newsletter, language="en", thank_you_title="Bye")
+    ListTranslationFactory.create(mailing_list=newsletter, language="de", thank_you_title="Tschüss")
 
     response = _opt_out(client, newsletter, query="?lang=de", accept_language="en")
 
@@ -48,9 +48,9 @@ def test_lang_in_the_query_wins_over_the_browser(client: Client) -> None:
 
 
 def test_without_that_language_the_list_default_language_is_used(client: Client) -> None:
-    newsletter = MailingListFactory(default_language="de")
-    ListTranslationFactory(mailing_list=newsletter, language="de", thank_you_title="Tschüss")
-    ListTranslationFactory(mailing_list=newsletter, language="es", thank_you_title="Adiós")
+    newsletter = MailingListFactory.create(default_language="de")
+    ListTranslationFactory.create(mailing_list=newsletter, language="de", thank_you_title="Tschüss")
+    ListTranslationFactory.create(mailing_list=newsletter, language="es", thank_you_title="Adiós")
 
     response = _opt_out(client, newsletter, accept_language="fr")
 
@@ -60,7 +60,7 @@ def test_without_that_language_the_list_default_language_is_used(client: Client)
 
 
 def test_without_any_translation_the_built_in_text_is_shown(client: Client) -> None:
-    newsletter = MailingListFactory(default_language="de")
+    newsletter = MailingListFactory.create(default_language="de")
 
     response = _opt_out(client, newsletter, accept_language="fr")
 
@@ -69,8 +69,10 @@ def test_without_any_translation_the_built_in_text_is_shown(client: Client) -> N
 
 
 def test_a_blank_title_borrows_the_built_in_title_only() -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(mailing_list=newsletter, thank_you_title="", thank_you_text="Ciao.")
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(
+        mailing_list=newsletter, thank_you_title="", thank_you_text="Ciao."
+    )
 
     thank_you = thank_you_for(mailing_list=newsletter, language="en")
 
@@ -78,8 +80,8 @@ def test_a_blank_title_borrows_the_built_in_title_only() -> None:
 
 
 def test_the_selector_reads_one_query(django_assert_num_queries) -> None:
-    newsletter = MailingListFactory(default_language="de")
-    ListTranslationFactory(mailing_list=newsletter, language="de")
+    newsletter = MailingListFactory.create(default_language="de")
+    ListTranslationFactory.create(mailing_list=newsletter, language="de")
 
     with django_assert_num_queries(1):
         thank_you = thank_you_for(mailing_list=newsletter, language="fr")
@@ -97,14 +99,14 @@ def test_the_selector_reads_one_query(django_assert_num_queries) -> None:
 def test_the_redirect_carries_the_configured_value_and_keeps_the_query(
     client: Client, value: str, expected: str
 ) -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(
         mailing_list=newsletter,
         redirect_url="https://brand.example/bye?utm_source=optout&utm_source=mail#top",
         redirect_value=value,
         redirect_parameter="who",
     )
-    contact = ContactFactory(address="jane+news@example.com")
+    contact = ContactFactory.create(address="jane+news@example.com")
 
     response = _opt_out(client, newsletter, contact=contact)
 
@@ -121,8 +123,8 @@ def test_the_redirect_carries_the_configured_value_and_keeps_the_query(
 
 
 def test_a_redirect_with_nothing_to_pass_is_left_as_configured(client: Client) -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(
         mailing_list=newsletter, redirect_url="https://brand.example/bye?a=1", redirect_value=""
     )
 
@@ -133,8 +135,8 @@ def test_a_redirect_with_nothing_to_pass_is_left_as_configured(client: Client) -
 
 
 def test_a_forged_link_is_redirected_without_any_value(client: Client) -> None:
-    newsletter = MailingListFactory()
-    ListTranslationFactory(
+    newsletter = MailingListFactory.create()
+    ListTranslationFactory.create(
         mailing_list=newsletter,
         redirect_url="https://brand.example/bye",
         redirect_value=RedirectValue.EMAIL,
@@ -148,9 +150,13 @@ def test_a_forged_link_is_redirected_without_any_value(client: Client) -> None:
 
 
 def test_the_redirect_of_the_subscribers_language_is_used(client: Client) -> None:
-    newsletter = MailingListFactory(default_language="en")
-    ListTranslationFactory(mailing_list=newsletter, language="en", redirect_url="https://a.example/")
-    ListTranslationFactory(mailing_list=newsletter, language="fr", redirect_url="https://b.example/")
+    newsletter = MailingListFactory.create(default_language="en")
+    ListTranslationFactory.create(
+        mailing_list=newsletter, language="en", redirect_url="https://a.example/"
+    )
+    ListTranslationFactory.create(
+        mailing_list=newsletter, language="fr", redirect_url="https://b.example/"
+    )
 
     response = _opt_out(client, newsletter, query="?lang=fr")
 

@@ -39,7 +39,9 @@ class Command(BaseCommand):
         try:
             contact = contact_for_address(address=email)
         except InvalidAddress as exc:
-            raise CommandError(f"{email!r}: {exc.text} Pass one address, like jane@example.com.")
+            raise CommandError(
+                f"{email!r}: {exc.text} Pass one address, like jane@example.com."
+            ) from exc
         links = links_for(contact=contact, mailing_list=mailing_list, mailer=sender)
         output = {
             "list": mailing_list.slug,
