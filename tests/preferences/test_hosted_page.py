@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
 from consent.models import ConsentEvent, Contact, Source, Suppression
+from preferences.throttling import Rate, parse_rate
 from tests.consent.factories import ContactFactory, SuppressionFactory
 from tests.lists.factories import ListTranslationFactory, MailingListFactory
 
@@ -147,3 +149,34 @@ def test_gets_are_not_counted_against_the_rate(client: Client) -> None:
 
     assert response.status_code == 200
     assert Suppression.objects.exists()
+
+
+def test_lang_in_the_query_chooses_the_page_language(client: Client) -> None:
+    newsletter = MailingListFactory.create()
+
+    response = client.get(f"/u/{newsletter.uuid}/?lang=de", headers={"accept-language": "fr"})
+
+    assert '<html lang="de"' in response.content.decode()
+    assert not response.cookies.get("django_language")
+
+
+def test_an_unknown_lang_leaves_the_browser_language(client: Client) -> None:
+    newsletter = MailingListFactory.create()
+
+    response = client.get(f"/u/{newsletter.uuid}/?lang=xx", headers={"accept-language": "fr"})
+
+    assert '<html lang="fr"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "seconds"),
+    [("10/m", 10, 60), ("100/h", 100, 3600), ("5/10m", 5, 600), ("3/s", 3, 1), ("1/day", 1, 86400)],
+)
+def test_rates_are_read_from_the_setting(text: str, count: int, seconds: int) -> None:
+    assert parse_rate(text) == Rate(count=count, seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "ten/m", "10", "10/x", "0/m", "-1/m"])
+def test_a_malformed_rate_is_a_configuration_error(text: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match="10/m"):
+        parse_rate(text)
