@@ -28,6 +28,7 @@ DROP FUNCTION IF EXISTS consent_event_append_only();
 
 def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
+        # params=None: psycopg would read the % of RAISE as a placeholder.
         schema_editor.execute(FORWARD, params=None)
 
 
