@@ -78,8 +78,9 @@ def pixel_snippet(*, access: MailerAccess) -> str:
 def thank_you_redirect(*, thank_you: ThankYou, address: str | None, md5: str | None) -> str:
     """The redirect URL after an opt-out, with the configured value appended to its query.
 
-    Parameters already in the URL are kept in their order. Without an address (a forged link,
-    an erased contact) the URL goes out without the value rather than with an empty one.
+    Parameters already in the URL are kept in their order (one of the same name is replaced,
+    so a stale value cannot ride along). Without an address (a forged link, an erased
+    contact) the URL goes out without the value rather than with an empty one.
     """
     value = {RedirectValue.EMAIL.value: address, RedirectValue.MD5.value: md5}.get(
         thank_you.redirect_value
