@@ -50,6 +50,12 @@ def browser() -> Iterator[object]:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def _assert_accessible(page) -> None:
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe.Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -80,6 +86,7 @@ def test_a_french_subscriber_confirms_and_reads_the_french_thank_you(
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "La Lettre" in page.locator("main").inner_text()
     assert not Suppression.objects.exists()  # the confirmation page changed nothing
+    _assert_accessible(page)
     _shot(page, f"direct-link-confirm-{locale}")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
@@ -89,6 +96,7 @@ def test_a_french_subscriber_confirms_and_reads_the_french_thank_you(
     assert Suppression.objects.get().contact == contact
     assert ConsentEvent.objects.get().source == Source.DIRECT_LINK
     assert context.cookies() == []  # neither page set a cookie
+    _assert_accessible(page)
     _shot(page, f"direct-link-thank-you-{locale}")
     context.close()
 
@@ -122,4 +130,27 @@ def test_the_redirect_variant_lands_with_the_address_in_the_query(live_server, b
     assert page.locator("input[name=email]").input_value() == "jane+offers@example.com"
     assert Suppression.objects.get().mailing_list == newsletter
     _shot(page, "direct-link-redirect")
+    context.close()
+
+
+def test_the_hosted_page_prefilled_from_the_link_opts_out_on_submit(live_server, browser) -> None:
+    newsletter = MailingListFactory.create(name="Weekly")
+    ListTranslationFactory.create(mailing_list=newsletter, language="en", thank_you_title="Done")
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/u/{newsletter.uuid}/?email=jane%2Bweekly@example.com")
+    field = page.get_by_label("Email address")
+    assert field.input_value() == "jane+weekly@example.com"
+    assert not Suppression.objects.exists()  # the prefilled GET changed nothing
+    _assert_accessible(page)
+    _shot(page, "hosted-page")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+    assert page.locator("h1").inner_text() == "Done"
+    suppression = Suppression.objects.select_related("contact").get()
+    assert suppression.contact is not None
+    assert suppression.contact.address == "jane+weekly@example.com"
+    assert ConsentEvent.objects.get().source == Source.HOSTED_PAGE
     context.close()
