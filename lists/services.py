@@ -8,14 +8,15 @@ never signs or reads tokens itself. Templates for mailers pass a placeholder ins
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from lists.models import MailerAccess, MailingList
+from lists.models import MailerAccess, MailingList, RedirectValue
+from lists.selectors import ThankYou
 
 TOKEN_PLACEHOLDER = "{token}"  # noqa: S105  # a template marker, not a secret
 EMAIL_PLACEHOLDER = "{email}"
@@ -72,6 +73,28 @@ def pixel_url(*, access: MailerAccess) -> str:
 def pixel_snippet(*, access: MailerAccess) -> str:
     src = f"{pixel_url(access=access)}?email={EMAIL_PLACEHOLDER}"
     return f'<img src="{src}" width="1" height="1" alt="" style="display:none">'
+
+
+def thank_you_redirect(*, thank_you: ThankYou, address: str | None, md5: str | None) -> str:
+    """The redirect URL after an opt-out, with the configured value appended to its query.
+
+    Parameters already in the URL are kept in their order (one of the same name is replaced,
+    so a stale value cannot ride along). Without an address (a forged link, an erased
+    contact) the URL goes out without the value rather than with an empty one.
+    """
+    value = {RedirectValue.EMAIL.value: address, RedirectValue.MD5.value: md5}.get(
+        thank_you.redirect_value
+    )
+    if not value or not thank_you.redirect_parameter:
+        return thank_you.redirect_url
+    parts = urlsplit(thank_you.redirect_url)
+    query = [
+        (name, existing)
+        for name, existing in parse_qsl(parts.query, keep_blank_values=True)
+        if name != thank_you.redirect_parameter
+    ]
+    query.append((thank_you.redirect_parameter, value))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @dataclass(frozen=True)

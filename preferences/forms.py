@@ -1,6 +1,7 @@
-"""The preference center's form: one switch per category, the optional reason, the action.
+"""Subscriber forms. They only parse; views hand the result to a consent service.
 
-It only parses; `preferences.views.center` hands the result to a consent service.
+The preference center's form has one switch per category, the optional reason, the action;
+the hosted page's form asks for one address.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django import forms
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
+from consent.addresses import InvalidAddress, normalize_address
 from consent.preference_selectors import PreferenceState
 from lists.models import OTHER_REASON, Category
 from lists.texts import ReasonText
@@ -98,3 +100,17 @@ class PreferencesForm(forms.Form):
         if text and not slug:
             slug = OTHER_REASON
         return slug, text
+
+
+class AddressForm(forms.Form):
+    email = forms.CharField(
+        label=_("Email address"),
+        max_length=320,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+    def clean_email(self) -> str:
+        try:
+            return normalize_address(self.cleaned_data["email"])
+        except InvalidAddress as exc:
+            raise forms.ValidationError(exc.text, code=exc.code) from exc
