@@ -205,7 +205,8 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces itself on every start; keep its warnings (lockouts) only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # aiosmtpd logs every envelope address at INFO: keep addresses out of our logs.
+    "loggers": {"axes": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 
 # Celery: with no broker, tasks run in-process (eagerly) once the transaction commits.
