@@ -11,6 +11,7 @@ from lists.models import (
     Mailer,
     MailerAccess,
     MailingList,
+    Webhook,
 )
 
 
@@ -83,3 +84,12 @@ class AllowedNetworkFactory(DjangoModelFactory[AllowedNetwork]):
 
     mailer = factory.SubFactory(MailerFactory)
     cidr = "127.0.0.0/8"
+
+
+class WebhookFactory(DjangoModelFactory[Webhook]):
+    class Meta:
+        model = Webhook
+
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    url = "http://127.0.0.1:9/hooks"
+    team = factory.SubFactory(GroupFactory)
