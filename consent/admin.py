@@ -65,12 +65,12 @@ class ImportJobAdmin(admin.ModelAdmin):
         "finished_at",
     ]
 
-    def get_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
+    def get_fields(
+        self, request: HttpRequest, obj: ImportJob | None = None
+    ) -> list[str | list[str] | tuple[str, ...] | tuple[()]]:
         return ["mailing_list", "file"] if obj is None else list(self.readonly_fields)
 
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: ImportJob | None = None
-    ) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: ImportJob | None = None) -> list[str]:
         return [] if obj is None else list(self.readonly_fields)
 
     @admin.display(description=_("progress"))
@@ -144,7 +144,7 @@ class WebhookAttemptInline(admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     fields = ["attempted_at", "status_code", "error", "duration_ms"]
-    readonly_fields = fields
+    readonly_fields = ["attempted_at", "status_code", "error", "duration_ms"]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

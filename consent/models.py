@@ -50,7 +50,7 @@ class Contact(models.Model):
     md5 = models.CharField(_("MD5"), max_length=32, unique=True)
     # NULL for a contact known only by an imported MD5 hash: its SHA-256 cannot be derived.
     # The address and the SHA-256 are filled in the first time the address itself is seen.
-    sha256 = models.CharField(  # noqa: DJ001  # NULL, not "": unique must skip hash-only rows
+    sha256 = models.CharField(  # NULL, not "": unique must skip hash-only rows
         _("SHA-256"), max_length=64, unique=True, null=True, blank=True
     )
     profile_key = models.CharField(

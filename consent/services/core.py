@@ -35,12 +35,11 @@ def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
     """
     parsed = parse_address(address)
     contact = Contact.objects.filter(sha256=parsed.sha256).first()
-    if contact is None:
-        # Known so far by an imported MD5 only: this is the address, complete the row.
-        if Contact.objects.filter(md5=parsed.md5, sha256=None).update(
-            address=parsed.normalized, sha256=parsed.sha256
-        ):
-            contact = Contact.objects.get(sha256=parsed.sha256)
+    # Known so far by an imported MD5 only: this is the address, complete the row.
+    if contact is None and Contact.objects.filter(md5=parsed.md5, sha256=None).update(
+        address=parsed.normalized, sha256=parsed.sha256
+    ):
+        contact = Contact.objects.get(sha256=parsed.sha256)
     if contact is None:
         try:
             with transaction.atomic():

@@ -59,7 +59,9 @@ def record_esp_opt_outs(
                 "esp_event_id": opt_out.event_id,
             },
         )
-        outcome = record_opt_out(contact=contact, mailing_list=connection.mailing_list, origin=origin)
+        outcome = record_opt_out(
+            contact=contact, mailing_list=connection.mailing_list, origin=origin
+        )
         recorded += 1
         changed += outcome.changed
     return EspSyncResult(recorded=recorded, changed=changed, invalid=invalid)

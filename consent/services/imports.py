@@ -22,9 +22,9 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import IO, Any
 
 from django.conf import settings
@@ -82,8 +82,16 @@ class ImportResult:
 
 # --- Reading times ------------------------------------------------------------------------
 
-_DAY_FIRST = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S")
-_DAY_FIRST += ("%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y")
+_DAY_FIRST = (
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y",
+)
 
 
 def _aware(value: datetime) -> datetime:
@@ -161,15 +169,21 @@ FORMATS: tuple[FileFormat, ...] = (
         times=("updated_at", "created_at"),
         only=("status", frozenset({"blocklisted"})),
     ),
-    _fmt("amazon_ses", {"emailaddress", "reason"}, address="emailaddress", times=("lastupdatetime",)),
+    _fmt(
+        "amazon_ses", {"emailaddress", "reason"}, address="emailaddress", times=("lastupdatetime",)
+    ),
     _fmt(
         "klaviyo",
         {"email", "suppression_reason"},
         address="email",
         times=("suppression_date", "date_suppressed", "suppressed_at", "timestamp"),
     ),
-    _fmt("sendgrid_bounces", {"email", "created", "reason", "status"}, address="email",
-         times=("created",)),
+    _fmt(
+        "sendgrid_bounces",
+        {"email", "created", "reason", "status"},
+        address="email",
+        times=("created",),
+    ),
     _fmt("sendgrid_spam_reports", {"email", "created", "ip"}, address="email", times=("created",)),
     _fmt("sendgrid_unsubscribes", {"email", "created"}, address="email", times=("created",)),
     _fmt("mailgun", {"address", "created_at"}, address="address", times=("created_at",)),
@@ -312,7 +326,7 @@ class _Reader:
     def __init__(self, stream: IO[bytes]) -> None:
         self.raw = stream
         self.text = io.TextIOWrapper(
-            io.BufferedReader(stream, READ_BLOCK),  # type: ignore[arg-type]  # any binary IO
+            io.BufferedReader(stream, READ_BLOCK),  # type: ignore[type-var]  # any binary IO
             encoding="utf-8-sig",
             errors="replace",
             newline="",
@@ -335,9 +349,9 @@ def parse_file(
     """Pass 1: validate every row and write the usable ones to `spool`."""
     reader = _Reader(stream)
     first = ""
-    for line in reader.text:
-        if line.strip():
-            first = line.rstrip("\r\n")
+    for text_line in reader.text:
+        if text_line.strip():
+            first = text_line.rstrip("\r\n")
             break
     if not first:
         raise ImportFileUnreadable(line=1, reason=_("the file is empty"))
@@ -345,7 +359,6 @@ def parse_file(
     result = ImportResult(file_format=layout.file_format.name)
     out = Spool(file=spool)
     limit = settings.OPTOUT_IMPORT_REPORTED_ERRORS
-    day_first = layout.file_format.day_first
 
     def reject(line: int, reason: str, *, kept: bool = False) -> None:
         if not kept:
@@ -353,13 +366,9 @@ def parse_file(
         if len(result.errors) < limit:
             result.errors.append(Reject(line=line, reason=reason, kept=kept))
 
-    # Lines before the first non-blank one were blank; csv counts from the header on.
-    offset = 0
-    lines: Iterator[str] = reader.text
-    if not layout.has_header:
-        lines = _prepend(first + "\n", reader.text)
-    else:
-        offset = 1
+    # csv counts lines from the header on; a headerless file starts with its first row.
+    offset = 1 if layout.has_header else 0
+    lines = reader.text if layout.has_header else _prepend(first + "\n", reader.text)
     rows = csv.reader(lines, delimiter=delimiter)
     write = spool.write
     chunk = settings.OPTOUT_IMPORT_CHUNK_ROWS
@@ -375,41 +384,52 @@ def parse_file(
             if column >= len(cells) or cells[column].strip().lower() not in values:
                 result.skipped += 1
                 continue
-        occurred: datetime | None = None
-        if layout.time is not None and layout.time < len(cells):
-            try:
-                occurred = parse_time(cells[layout.time], day_first=day_first)
-            except ValueError:
-                reject(line, f"unreadable date {cells[layout.time][:40]!r}; import time used",
-                       kept=True)
-        if layout.md5 is not None:
-            value = cells[layout.md5].strip().lower() if layout.md5 < len(cells) else ""
-            if not HEX_MD5.match(value):
-                reject(line, "not an MD5 hash (32 hexadecimal digits)")
-                continue
-            md5, address, sha256 = value, None, None
-        else:
-            assert layout.address is not None  # noqa: S101  # every format has one or the other
-            value = cells[layout.address] if layout.address < len(cells) else ""
-            if not value.strip():
-                reject(line, "no address")
-                continue
-            if "\ufffd" in value:
-                reject(line, "the address is not valid UTF-8")
-                continue
-            try:
-                hashed = hash_address(_address(value))
-            except InvalidAddress:
-                reject(line, "not a valid email address")
-                continue
-            md5, address, sha256 = hashed.md5, hashed.normalized, hashed.sha256
-        write(
-            f"{md5}\t{_copy_text(address)}\t{_copy_text(sha256)}\t"
-            f"{_time_text(occurred)}\n"
-        )
+        try:
+            occurred = _occurred(layout, cells)
+        except ValueError as exc:
+            reject(line, f"unreadable date {str(exc)[:40]!r}; import time used", kept=True)
+            occurred = None
+        try:
+            md5, address, sha256 = _identity(layout, cells)
+        except RowRejected as exc:
+            reject(line, exc.reason)
+            continue
+        write(f"{md5}\t{_copy_text(address)}\t{_copy_text(sha256)}\t{_time_text(occurred)}\n")
         out.rows += 1
     spool.flush()
     return result, out
+
+
+def _occurred(layout: Layout, cells: list[str]) -> datetime | None:
+    if layout.time is None or layout.time >= len(cells):
+        return None
+    return parse_time(cells[layout.time], day_first=layout.file_format.day_first)
+
+
+class RowRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _identity(layout: Layout, cells: list[str]) -> tuple[str, str | None, str | None]:
+    """MD5, address and SHA-256 of one row (hash lists: the MD5 only). Raises RowRejected."""
+    if layout.md5 is not None:
+        value = cells[layout.md5].strip().lower() if layout.md5 < len(cells) else ""
+        if not HEX_MD5.match(value):
+            raise RowRejected("not an MD5 hash (32 hexadecimal digits)")
+        return value, None, None
+    assert layout.address is not None  # noqa: S101  # every format has one or the other
+    value = cells[layout.address] if layout.address < len(cells) else ""
+    if not value.strip():
+        raise RowRejected("no address")
+    if "\ufffd" in value:
+        raise RowRejected("the address is not valid UTF-8")
+    try:
+        hashed = hash_address(_address(value))
+    except InvalidAddress as exc:
+        raise RowRejected("not a valid email address") from exc
+    return hashed.md5, hashed.normalized, hashed.sha256
 
 
 def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -436,7 +456,7 @@ NEW = "optout_import_new"
 Given = dict[str, tuple[str, list[object]]]
 
 
-def _columns(model: type[models.Model], given: Given) -> tuple[str, str, list[object]]:
+def _columns(model: type[models.Model], given: Given) -> tuple[str, str, list[Any]]:
     """Column list, SELECT list and parameters for an INSERT … SELECT into `model`.
 
     `given` maps columns to an SQL expression and the raw values of its placeholders, which
@@ -445,11 +465,13 @@ def _columns(model: type[models.Model], given: Given) -> tuple[str, str, list[ob
     default needs no change here.
     """
     quote = connection.ops.quote_name
-    names, values, params = [], [], []
+    names: list[str] = []
+    values: list[str] = []
+    params: list[Any] = []
     for model_field in model._meta.concrete_fields:
         if model_field.primary_key:
             continue
-        column = model_field.column
+        column = str(model_field.column)
         names.append(quote(column))
         if column in given:
             expression, raw = given[column]
@@ -553,9 +575,7 @@ def _write(*, mailing_list: MailingList, detail: dict[str, object]) -> tuple[int
                 "created_at": ("%s", [now]),
             },
         )
-        select = (
-            f"SELECT {values} FROM {UNIQUE} u JOIN {contact_table} c ON c.md5 = u.md5"  # noqa: S608
-        )
+        select = f"SELECT {values} FROM {UNIQUE} u JOIN {contact_table} c ON c.md5 = u.md5"  # noqa: S608
         if postgresql:
             # RETURNING names exactly the rows this import added, even against a concurrent
             # opt-out of the same address: its row wins, and ours is not counted as new.
@@ -576,7 +596,7 @@ def _write(*, mailing_list: MailingList, detail: dict[str, object]) -> tuple[int
                 [mailing_list.pk],
             )
             cursor.execute(
-                f"INSERT INTO {suppression_table} ({names}) {select} "  # noqa: S608
+                f"INSERT INTO {suppression_table} ({names}) {select} "
                 f"JOIN {NEW} n ON n.contact_id = c.id WHERE true ON CONFLICT DO NOTHING",
                 params,
             )
@@ -610,7 +630,9 @@ def _write(*, mailing_list: MailingList, detail: dict[str, object]) -> tuple[int
 
 
 @transaction.atomic(durable=True)
-def _commit(*, spool: IO[str], mailing_list: MailingList, detail: dict[str, object]) -> tuple[int, int]:
+def _commit(
+    *, spool: IO[str], mailing_list: MailingList, detail: dict[str, object]
+) -> tuple[int, int]:
     _load(spool)
     return _write(mailing_list=mailing_list, detail=detail)
 
@@ -660,7 +682,7 @@ def import_suppressions(
 def create_import_job(*, job: ImportJob) -> ImportJob:
     """Save an uploaded job and queue it once the upload has committed."""
     if not job.file_name and job.file:
-        job.file_name = job.file.name.rsplit("/", 1)[-1]
+        job.file_name = (job.file.name or "").rsplit("/", 1)[-1]
     job.save()
     transaction.on_commit(partial(tasks.run_import.delay, job.pk))
     return job
@@ -682,7 +704,7 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
         with job.file.open("rb") as stream:
             result = import_suppressions(
                 mailing_list=job.mailing_list,
-                stream=stream,  # type: ignore[arg-type]  # Django's File is binary IO
+                stream=stream,
                 file_name=job.file_name,
                 size=job.file.size or 0,
                 job_id=job.pk,

@@ -195,9 +195,7 @@ def send_delivery(*, delivery_id: int, force: bool = False) -> DeliveryResult | 
         changes.update(delivered_at=timezone.now(), next_attempt_at=None)
     elif attempts > len(schedule):
         changes.update(gave_up_at=timezone.now(), next_attempt_at=None)
-        logger.warning(
-            "Gave up webhook delivery %s after %d attempts", delivery.pk, attempts
-        )
+        logger.warning("Gave up webhook delivery %s after %d attempts", delivery.pk, attempts)
     else:
         changes["next_attempt_at"] = timezone.now() + timedelta(seconds=schedule[attempts - 1])
     with transaction.atomic():

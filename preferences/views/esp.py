@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 # anymail warns on every SendGrid view it builds; we build one per request.
 warnings.filterwarnings("ignore", category=AnymailNotSupportedWarning)
 
+
 class AmazonSesView(AmazonSESTrackingWebhookView):
     """anymail's SES view without boto3, which it needs only to auto-confirm subscriptions.
 
@@ -45,7 +46,8 @@ class AmazonSesView(AmazonSESTrackingWebhookView):
 
     def __init__(self, **kwargs: object) -> None:
         self.auto_confirm_enabled = False
-        self.session_params, self.client_params = {}, {}
+        self.session_params: dict[str, object] = {}
+        self.client_params: dict[str, object] = {}
         AnymailBaseWebhookView.__init__(self, **kwargs)
 
 
@@ -61,7 +63,9 @@ OPT_OUT_EVENTS = {EventType.UNSUBSCRIBED, EventType.COMPLAINED}
 
 def _anymail_view(connection: EspConnection) -> AnymailCoreWebhookView:
     """anymail's view for this provider, configured with this connection's secrets."""
-    options: dict[str, object] = {"webhook_secret": [connection.basic_auth] if connection.basic_auth else []}
+    options: dict[str, object] = {
+        "webhook_secret": [connection.basic_auth] if connection.basic_auth else []
+    }
     if connection.provider == EspProvider.MAILGUN:
         options["webhook_signing_key"] = connection.signing_key
     elif connection.provider == EspProvider.SENDGRID:

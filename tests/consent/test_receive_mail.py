@@ -31,8 +31,8 @@ def message(name: str, token: str) -> bytes:
 
 @pytest.fixture
 def subscription():
-    contact = ContactFactory(address="jane.reader@gmail.com")
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create(address="jane.reader@gmail.com")
+    newsletter = MailingListFactory.create()
     return contact, newsletter, make_token(contact=contact, mailing_list=newsletter)
 
 
@@ -78,7 +78,7 @@ def test_the_envelope_recipient_is_used_when_headers_carry_no_token(subscription
 
 def test_a_mailer_token_records_the_mailer(subscription) -> None:
     contact, newsletter, _ = subscription
-    mailer = MailerFactory()
+    mailer = MailerFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter, mailer=mailer)
 
     process_mailto(message("apple_mail_unsubscribe.eml", token))
@@ -137,7 +137,9 @@ def test_a_forged_token_is_ignored_and_logged_without_the_address(subscription, 
 
 
 def test_a_message_without_any_token_is_ignored() -> None:
-    raw = b"From: a@example.net\r\nTo: help@optout.example\r\nSubject: unsubscribe\r\n\r\nplease\r\n"
+    raw = (
+        b"From: a@example.net\r\nTo: help@optout.example\r\nSubject: unsubscribe\r\n\r\nplease\r\n"
+    )
 
     assert process_mailto(raw).outcome is MailtoOutcome.NO_TOKEN
 
@@ -148,7 +150,8 @@ def test_a_second_request_keeps_one_suppression(subscription) -> None:
     process_mailto(message("gmail_unsubscribe.eml", token))
     again = process_mailto(message("apple_mail_unsubscribe.eml", token))
 
-    assert again.unsubscribed and not again.changed
+    assert again.unsubscribed
+    assert not again.changed
     assert Suppression.objects.count() == 1
     assert ConsentEvent.objects.filter(contact=contact).count() == 2
 

@@ -39,8 +39,8 @@ def smtp_port(settings) -> Iterator[int]:
 
 
 def test_a_mail_client_request_sent_over_smtp_unsubscribes(smtp_port) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     raw = Template((FIXTURES / "gmail_unsubscribe.eml").read_text()).substitute(token=token)
 
@@ -67,8 +67,8 @@ def test_the_server_refuses_to_relay_to_other_addresses(smtp_port) -> None:
 
 
 def test_an_auto_reply_over_smtp_is_accepted_but_changes_nothing(smtp_port) -> None:
-    contact = ContactFactory()
-    newsletter = MailingListFactory()
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
     token = make_token(contact=contact, mailing_list=newsletter)
     raw = Template((FIXTURES / "auto_submitted.eml").read_text()).substitute(token=token)
 

@@ -36,7 +36,7 @@ def admin_client(client):
 def test_an_upload_in_admin_runs_the_import_and_shows_its_result(
     admin_client, django_capture_on_commit_callbacks
 ) -> None:
-    newsletter = MailingListFactory()
+    newsletter = MailingListFactory.create()
     upload = SimpleUploadedFile(
         "sendgrid.csv", (FIXTURES / "sendgrid_unsubscribes.csv").read_bytes()
     )
@@ -57,7 +57,7 @@ def test_an_upload_in_admin_runs_the_import_and_shows_its_result(
 
 
 def test_a_new_webhook_endpoint_shows_its_secret_once(admin_client) -> None:
-    team = GroupFactory()
+    team = GroupFactory.create()
 
     response = admin_client.post(
         "/admin/lists/webhook/add/",
@@ -82,11 +82,13 @@ def test_a_new_webhook_endpoint_shows_its_secret_once(admin_client) -> None:
 def test_deliveries_show_attempts_and_can_be_resent(
     admin_client, django_capture_on_commit_callbacks
 ) -> None:
-    newsletter = MailingListFactory()
-    WebhookFactory(team=newsletter.team, url="http://127.0.0.1:9/hooks")  # discard port
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(team=newsletter.team, url="http://127.0.0.1:9/hooks")  # discard port
     with django_capture_on_commit_callbacks(execute=True):
         unsubscribe(
-            contact=ContactFactory(), mailing_list=newsletter, origin=Origin(source=Source.API)
+            contact=ContactFactory.create(),
+            mailing_list=newsletter,
+            origin=Origin(source=Source.API),
         )
     delivery = WebhookDelivery.objects.get()
     assert delivery.attempts == 1
@@ -108,7 +110,7 @@ def test_an_esp_connection_shows_the_url_to_give_the_esp(admin_client) -> None:
     connection = EspConnection.objects.create(
         name="Old Mailgun",
         provider="mailgun",
-        mailing_list=MailingListFactory(),
+        mailing_list=MailingListFactory.create(),
         signing_key="key",
     )
 

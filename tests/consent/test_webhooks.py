@@ -33,7 +33,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def opt_out(newsletter, captured, address: str = "ann@example.com") -> ConsentEvent:
-    contact = ContactFactory(address=address)
+    contact = ContactFactory.create(address=address)
     with captured(execute=True):
         outcome = unsubscribe(contact=contact, mailing_list=newsletter, origin=ORIGIN)
     return outcome.event
@@ -42,8 +42,8 @@ def opt_out(newsletter, captured, address: str = "ann@example.com") -> ConsentEv
 def test_an_opt_out_is_delivered_signed_per_standard_webhooks(
     receiver, django_capture_on_commit_callbacks
 ) -> None:
-    newsletter = MailingListFactory(slug="news")
-    endpoint = WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create(slug="news")
+    endpoint = WebhookFactory.create(url=receiver.url, team=newsletter.team)
 
     event = opt_out(newsletter, django_capture_on_commit_callbacks)
 
@@ -63,11 +63,9 @@ def test_an_opt_out_is_delivered_signed_per_standard_webhooks(
     assert (attempt.status_code, attempt.error) == (204, "")
 
 
-def test_a_tampered_body_fails_verification(
-    receiver, django_capture_on_commit_callbacks
-) -> None:
-    newsletter = MailingListFactory()
-    endpoint = WebhookFactory(url=receiver.url, team=newsletter.team)
+def test_a_tampered_body_fails_verification(receiver, django_capture_on_commit_callbacks) -> None:
+    newsletter = MailingListFactory.create()
+    endpoint = WebhookFactory.create(url=receiver.url, team=newsletter.team)
     opt_out(newsletter, django_capture_on_commit_callbacks)
     message = receiver.received[0]
 
@@ -76,9 +74,9 @@ def test_a_tampered_body_fails_verification(
 
 
 def test_a_repeat_opt_out_queues_no_webhook(receiver, django_capture_on_commit_callbacks) -> None:
-    newsletter = MailingListFactory()
-    WebhookFactory(url=receiver.url, team=newsletter.team)
-    contact = ContactFactory()
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(url=receiver.url, team=newsletter.team)
+    contact = ContactFactory.create()
 
     with django_capture_on_commit_callbacks(execute=True):
         unsubscribe(contact=contact, mailing_list=newsletter, origin=ORIGIN)
@@ -95,13 +93,13 @@ def test_endpoints_receive_only_their_lists_and_event_types(
     newsletter, offers = MailingListFactory.create_batch(2)
     offers.team = newsletter.team
     offers.save()
-    only_offers = WebhookFactory(team=newsletter.team)
+    only_offers = WebhookFactory.create(team=newsletter.team)
     only_offers.lists.add(offers)
-    opt_ins = WebhookFactory(team=newsletter.team, event_types=[WebhookEventType.OPT_IN])
-    every_list = WebhookFactory(team=newsletter.team)
-    WebhookFactory(team=newsletter.team, active=False)
-    WebhookFactory()  # another team
-    contact = ContactFactory()
+    opt_ins = WebhookFactory.create(team=newsletter.team, event_types=[WebhookEventType.OPT_IN])
+    every_list = WebhookFactory.create(team=newsletter.team)
+    WebhookFactory.create(team=newsletter.team, active=False)
+    WebhookFactory.create()  # another team
+    contact = ContactFactory.create()
 
     with django_capture_on_commit_callbacks():
         unsubscribe(contact=contact, mailing_list=newsletter, origin=ORIGIN)
@@ -116,14 +114,14 @@ def test_endpoints_receive_only_their_lists_and_event_types(
 
 
 def test_the_outbox_row_rolls_back_with_its_event() -> None:
-    newsletter = MailingListFactory()
-    WebhookFactory(team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(team=newsletter.team)
 
     with pytest.raises(ValueError, match="another list"):
         unsubscribe(
-            contact=ContactFactory(),
+            contact=ContactFactory.create(),
             mailing_list=newsletter,
-            category=CategoryFactory(),
+            category=CategoryFactory.create(),
             origin=ORIGIN,
         )
 
@@ -134,8 +132,8 @@ def test_a_500_is_retried_on_schedule_by_the_sweep(
     receiver, settings, django_capture_on_commit_callbacks
 ) -> None:
     settings.OPTOUT_WEBHOOK_RETRY_SCHEDULE = [60, 300]
-    newsletter = MailingListFactory()
-    endpoint = WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    endpoint = WebhookFactory.create(url=receiver.url, team=newsletter.team)
     receiver.status = 500
 
     opt_out(newsletter, django_capture_on_commit_callbacks)
@@ -161,8 +159,8 @@ def test_a_timeout_is_recorded_and_retried(
     receiver, settings, django_capture_on_commit_callbacks
 ) -> None:
     settings.OPTOUT_WEBHOOK_TIMEOUT = 0.3
-    newsletter = MailingListFactory()
-    WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(url=receiver.url, team=newsletter.team)
     receiver.hang = True
 
     opt_out(newsletter, django_capture_on_commit_callbacks)
@@ -182,8 +180,8 @@ def test_nothing_is_lost_while_the_receiver_is_down_for_hours(
 ) -> None:
     settings.OPTOUT_WEBHOOK_RETRY_SCHEDULE = [60, 300, 1800, 7200]
     port = free_port()  # nobody listens here yet: connection refused
-    newsletter = MailingListFactory()
-    endpoint = WebhookFactory(url=f"http://127.0.0.1:{port}/hooks", team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    endpoint = WebhookFactory.create(url=f"http://127.0.0.1:{port}/hooks", team=newsletter.team)
     for number in range(3):
         opt_out(newsletter, django_capture_on_commit_callbacks, f"p{number}@example.com")
     start = timezone.now()
@@ -213,8 +211,8 @@ def test_a_delivery_is_abandoned_after_the_last_retry_and_resend_revives_it(
     receiver, settings, django_capture_on_commit_callbacks
 ) -> None:
     settings.OPTOUT_WEBHOOK_RETRY_SCHEDULE = [60]
-    newsletter = MailingListFactory()
-    WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(url=receiver.url, team=newsletter.team)
     receiver.status = 503
     opt_out(newsletter, django_capture_on_commit_callbacks)
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
@@ -237,16 +235,17 @@ def test_a_delivery_is_abandoned_after_the_last_retry_and_resend_revives_it(
 def test_a_delivery_claimed_by_another_worker_is_not_sent_twice(
     receiver, django_capture_on_commit_callbacks
 ) -> None:
-    newsletter = MailingListFactory()
-    WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(url=receiver.url, team=newsletter.team)
     with django_capture_on_commit_callbacks(execute=False):  # the task is lost
-        unsubscribe(contact=ContactFactory(), mailing_list=newsletter, origin=ORIGIN)
+        unsubscribe(contact=ContactFactory.create(), mailing_list=newsletter, origin=ORIGIN)
     delivery = WebhookDelivery.objects.get()
 
     first = send_delivery(delivery_id=delivery.pk)
     second = send_delivery(delivery_id=delivery.pk)
 
-    assert first is not None and first.delivered
+    assert first is not None
+    assert first.delivered
     assert second is None
     assert len(receiver.received) == 1
 
@@ -254,10 +253,10 @@ def test_a_delivery_claimed_by_another_worker_is_not_sent_twice(
 def test_the_sweep_command_sends_what_the_broker_lost(
     receiver, django_capture_on_commit_callbacks, capsys
 ) -> None:
-    newsletter = MailingListFactory()
-    WebhookFactory(url=receiver.url, team=newsletter.team)
+    newsletter = MailingListFactory.create()
+    WebhookFactory.create(url=receiver.url, team=newsletter.team)
     with django_capture_on_commit_callbacks(execute=False):
-        unsubscribe(contact=ContactFactory(), mailing_list=newsletter, origin=ORIGIN)
+        unsubscribe(contact=ContactFactory.create(), mailing_list=newsletter, origin=ORIGIN)
 
     call_command("sweep_webhooks")
 

@@ -25,7 +25,7 @@ def basic_auth(credentials: str = BASIC) -> dict[str, str]:
 
 def connection(provider: str, **secrets: str) -> EspConnection:
     return EspConnection.objects.create(
-        name=provider, provider=provider, mailing_list=MailingListFactory(), **secrets
+        name=provider, provider=provider, mailing_list=MailingListFactory.create(), **secrets
     )
 
 
@@ -141,8 +141,9 @@ def mailgun_body(event: str, recipient: str, key: str, *, timestamp: str = "1521
     ).encode()
 
 
-@pytest.mark.parametrize(("event", "reason"), [("unsubscribed", "unsubscribed"),
-                                               ("complained", "complained")])
+@pytest.mark.parametrize(
+    ("event", "reason"), [("unsubscribed", "unsubscribed"), ("complained", "complained")]
+)
 def test_mailgun_signed_events_opt_out(client, event, reason) -> None:
     conn = connection(EspProvider.MAILGUN, signing_key="key-signing-secret")
 
@@ -200,7 +201,7 @@ def ses_notification(topic: str = TOPIC) -> tuple[bytes, dict[str, str]]:
         "Message": json.dumps(message),
         "Timestamp": "2016-01-27T14:59:45.000Z",
         "SignatureVersion": "1",
-        "Signature": "EXAMPLElDMXvB8r9R83tGoNn0ecwd5UjllzsvSvbItzfaMpN2nk5HVSw7XnOn/49IkxDKz8YrlH2qJXj2iZB0Zo2O71c4qQk1fMUDi3LGpij7RCW7AW9vYYsSqIKRnFS94ilu7NFhUzLiieYr4BKHpdTmdD6c0esKEYBpabxDSc=",
+        "Signature": "EXAMPLElDMXvB8r9R83tGoNn0ecwd5UjllzsvSvbItzfaMpN2nk5HVSw7XnOn/49IkxDKz8Yr=",
         "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-f3ecfb7224c7233fe7bb5f59f96de52f.pem",
         "UnsubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe",
     }
@@ -231,7 +232,10 @@ def test_amazon_ses_asks_for_credentials_and_refuses_wrong_ones(client) -> None:
 
     challenge = client.post(f"/esp/{conn.uuid}/", body, content_type="text/plain", **headers)
     wrong = client.post(
-        f"/esp/{conn.uuid}/", body, content_type="text/plain", **headers,
+        f"/esp/{conn.uuid}/",
+        body,
+        content_type="text/plain",
+        **headers,
         **basic_auth("esp:wrong"),
     )
 
@@ -350,7 +354,9 @@ def test_postmark_subscription_change_and_spam_complaint_opt_out(client) -> None
 
     for payload in (POSTMARK_SUBSCRIPTION_CHANGE, POSTMARK_SPAM_COMPLAINT):
         response = client.post(
-            f"/esp/{conn.uuid}/", json.dumps(payload), content_type="application/json",
+            f"/esp/{conn.uuid}/",
+            json.dumps(payload),
+            content_type="application/json",
             **basic_auth(),
         )
         assert response.status_code == 200
