@@ -9,6 +9,7 @@ acknowledged and dropped: it is not consent.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from uuid import UUID
@@ -107,6 +108,12 @@ def esp_webhook(request: HttpRequest, connection_uuid: UUID) -> HttpResponse:
     if _sns_topic_mismatch(connection, request):
         logger.warning("ESP webhook for connection %s came from another SNS topic", connection.pk)
         return HttpResponse(status=400)
+    if request.headers.get("x-amz-sns-message-type") == "SubscriptionConfirmation":
+        # Confirming is the marketer's act: the log names the URL to open, once.
+        subscribe_url = json.loads(request.body).get("SubscribeURL", "")
+        logger.warning(
+            "SNS asks to confirm ESP connection %s: open %s", connection.pk, subscribe_url
+        )
     events = view.parse_events(request)
     opt_outs = [
         EspOptOut(

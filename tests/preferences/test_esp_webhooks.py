@@ -406,3 +406,31 @@ def test_a_get_changes_nothing(client) -> None:
     conn = connection(EspProvider.POSTMARK, basic_auth=BASIC)
 
     assert client.get(f"/esp/{conn.uuid}/").status_code == 405
+
+
+def test_an_sns_subscription_confirmation_is_logged_for_the_marketer_not_confirmed(
+    client, caplog
+) -> None:
+    conn = connection(EspProvider.AMAZON_SES, basic_auth=BASIC)
+    message = {
+        "Type": "SubscriptionConfirmation",
+        "MessageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b",
+        "Token": "2336412f37",
+        "TopicArn": TOPIC,
+        "Message": "You have chosen to subscribe to the topic.",
+        "SubscribeURL": "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=2336412f37",
+        "Timestamp": "2012-04-26T20:45:04.751Z",
+    }
+
+    response = client.post(
+        f"/esp/{conn.uuid}/",
+        json.dumps(message),
+        content_type="text/plain",
+        HTTP_X_AMZ_SNS_MESSAGE_TYPE="SubscriptionConfirmation",
+        HTTP_X_AMZ_SNS_MESSAGE_ID=message["MessageId"],
+        **basic_auth(),
+    )
+
+    assert response.status_code == 200
+    assert "Action=ConfirmSubscription" in caplog.text
+    assert not Suppression.objects.exists()
