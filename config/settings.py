@@ -224,7 +224,8 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces itself on every start; keep its warnings (lockouts) only.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # aiosmtpd logs every envelope address at INFO: keep addresses out of our logs.
+    "loggers": {"axes": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 
 # Celery: with no broker, tasks run in-process (eagerly) once the transaction commits.
@@ -236,7 +237,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The outbox safety net: whatever is due (new, retrying, or lost by the broker) goes again.
+    "sweep-webhooks": {
+        "task": "consent.tasks.sweep_webhooks",
+        "schedule": env.float("OPTOUT_WEBHOOK_SWEEP_SECONDS", default=30.0),
+    },
+}
 
 # Django REST framework: errors carry a stable code; no proxy is trusted unless configured.
 REST_FRAMEWORK = {
@@ -293,3 +300,21 @@ OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
 OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env_bool("OPTOUT_BENCH_VIEWS", default=False)
+
+# Imports of unsubscribed addresses from other ESPs.
+OPTOUT_IMPORT_CHUNK_ROWS = env.int("OPTOUT_IMPORT_CHUNK_ROWS", default=5000)
+OPTOUT_IMPORT_REPORTED_ERRORS = env.int("OPTOUT_IMPORT_REPORTED_ERRORS", default=100)
+
+# Outbound webhooks (Standard Webhooks). Seconds to wait before each retry after a failure:
+# 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h, 24 h, about three days in all.
+OPTOUT_WEBHOOK_RETRY_SCHEDULE = [
+    int(seconds)
+    for seconds in env.list(
+        "OPTOUT_WEBHOOK_RETRY_SCHEDULE",
+        default=["60", "300", "1800", "7200", "21600", "43200", "86400", "86400"],
+    )
+]
+OPTOUT_WEBHOOK_TIMEOUT = env.float("OPTOUT_WEBHOOK_TIMEOUT", default=10.0)
+# How long an attempt holds its row before the sweep may try it again (a crashed worker).
+OPTOUT_WEBHOOK_LEASE_SECONDS = env.int("OPTOUT_WEBHOOK_LEASE_SECONDS", default=120)
+OPTOUT_WEBHOOK_SWEEP_BATCH = env.int("OPTOUT_WEBHOOK_SWEEP_BATCH", default=500)

@@ -255,3 +255,7 @@ class ContactAdmin(AddressSearchMixin, ReadOnlyAdmin):
         return TemplateResponse(
             request, "admin/consent/contact/unsubscribe_from_list.html", context
         )
+
+
+# Capabilities with admin modules of their own; importing them registers their models.
+from consent import admin_sync  # noqa: E402, F401

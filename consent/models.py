@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lists.models import Category, ConsentLevel, Mailer, MailingList
+from lists.models import Category, ConsentLevel, Mailer, MailingList, Webhook
 
 
 class Source(models.TextChoices):
@@ -45,7 +48,11 @@ class Contact(models.Model):
         _("address"), max_length=320, unique=True, null=True, blank=True
     )
     md5 = models.CharField(_("MD5"), max_length=32, unique=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    # NULL for a contact known only by an imported MD5 hash: its SHA-256 cannot be derived.
+    # The address and the SHA-256 are filled in the first time the address itself is seen.
+    sha256 = models.CharField(  # NULL, not "": unique must skip hash-only rows
+        _("SHA-256"), max_length=64, unique=True, null=True, blank=True
+    )
     profile_key = models.CharField(
         _("profile key"),
         max_length=200,
@@ -60,7 +67,9 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
 
     def __str__(self) -> str:
-        return self.address or f"sha256:{self.sha256[:12]}…"
+        if self.address:
+            return self.address
+        return f"sha256:{self.sha256[:12]}…" if self.sha256 else f"md5:{self.md5[:12]}…"
 
 
 class Suppression(models.Model):
@@ -218,3 +227,188 @@ class ConsentEvent(models.Model):
 class EventIsAppendOnly(RuntimeError):
     def __init__(self) -> None:
         super().__init__("Consent events are append-only: they cannot be changed or deleted.")
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PARSING = "parsing", _("Reading the file")
+    WRITING = "writing", _("Writing suppressions")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """One upload of unsubscribed addresses from another ESP, run by `run_import`."""
+
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.PROTECT, related_name="imports", verbose_name=_("list")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    file_format = models.CharField(_("detected format"), max_length=40, blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    suppressed = models.PositiveIntegerField(_("newly suppressed"), default=0)
+    already_suppressed = models.PositiveIntegerField(_("already suppressed"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates in the file"), default=0)
+    skipped = models.PositiveIntegerField(
+        _("skipped"), default=0, help_text=_("Rows that are not opt-outs, e.g. active contacts.")
+    )
+    invalid = models.PositiveIntegerField(_("rejected rows"), default=0)
+    errors = models.JSONField(
+        _("first rejects"), default=list, blank=True, help_text=_("Line number and reason.")
+    )
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name or self.file.name} → {self.mailing_list}"
+
+
+class EspProvider(models.TextChoices):
+    SENDGRID = "sendgrid", "SendGrid"
+    MAILGUN = "mailgun", "Mailgun"
+    AMAZON_SES = "amazon_ses", "Amazon SES"
+    BREVO = "brevo", "Brevo"
+    POSTMARK = "postmark", "Postmark"
+
+
+class EspConnection(models.Model):
+    """An ESP still in use for a list: its unsubscribe and complaint webhooks land here.
+
+    Each connection has its own URL (its uuid) and its own secrets, so two lists on one ESP
+    account, or two ESP accounts, never share credentials.
+    """
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    provider = models.CharField(_("ESP"), max_length=20, choices=EspProvider.choices)
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.PROTECT,
+        related_name="esp_connections",
+        verbose_name=_("list"),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    basic_auth = models.CharField(
+        _("basic auth (user:password)"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Put these credentials in the webhook URL you give the ESP "
+            "(https://user:password@host/…). Required for Amazon SES, Brevo and Postmark."
+        ),
+    )
+    signing_key = models.TextField(
+        _("signing key"),
+        blank=True,
+        help_text=_(
+            "Mailgun: the HTTP webhook signing key. SendGrid: the verification key "
+            "(public key, base64) of the signed event webhook."
+        ),
+    )
+    sns_topic_arn = models.CharField(
+        _("SNS topic ARN"),
+        max_length=300,
+        blank=True,
+        help_text=_("Amazon SES: accept notifications of this SNS topic only."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ESP connection")
+        verbose_name_plural = _("ESP connections")
+        ordering = ["name"]
+        constraints = [
+            # Every provider checks something: a shared secret, a signature, or both.
+            models.CheckConstraint(
+                condition=~Q(basic_auth="") | ~Q(signing_key=""),
+                name="espconnection_has_a_secret",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_provider_display()})"
+
+
+class WebhookDelivery(models.Model):
+    """Outbox: one message to one endpoint, written in the transaction of its event.
+
+    The sweep re-queues every row that is due, so a message survives a broker or receiver
+    outage; `next_attempt_at` doubles as a lease while an attempt is under way.
+    """
+
+    webhook = models.ForeignKey(
+        Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    event = models.ForeignKey(
+        ConsentEvent,
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("consent event"),
+    )
+    message_id = models.CharField(_("message id"), max_length=64, unique=True)
+    event_type = models.CharField(_("event type"), max_length=40)
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    gave_up_at = models.DateTimeField(_("gave up"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The sweep's query: pending rows whose time has come.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(delivered_at__isnull=True, gave_up_at__isnull=True),
+                name="delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.webhook} ({self.message_id})"
+
+
+class WebhookAttempt(models.Model):
+    delivery = models.ForeignKey(
+        WebhookDelivery,
+        on_delete=models.CASCADE,
+        related_name="attempt_log",
+        verbose_name=_("delivery"),
+    )
+    attempted_at = models.DateTimeField(_("attempted at"))
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

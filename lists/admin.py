@@ -381,3 +381,7 @@ class AllowedNetworkAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
     list_filter = [("mailer", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["cidr", "note", "mailer__name"]
     autocomplete_fields = ["mailer"]
+
+
+# Capabilities with admin modules of their own; importing them registers their models.
+from lists import admin_webhooks  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 
@@ -386,3 +387,67 @@ class AllowedNetwork(models.Model):
             self.cidr = normalize_network(self.cidr or "")
         except InvalidNetwork as exc:
             raise ValidationError({"cidr": exc.text}) from exc
+
+
+class WebhookEventType(models.TextChoices):
+    """What an outbound webhook can announce. Values are the `type` field of each message."""
+
+    OPT_OUT = "consent.opt_out", _("Opt-out")
+    OPT_IN = "consent.opt_in", _("Opt-in (re-subscribe)")
+
+
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105  # the Standard Webhooks prefix, not a secret
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def default_webhook_event_types() -> list[str]:
+    return [WebhookEventType.OPT_OUT.value]
+
+
+class Webhook(models.Model):
+    """An endpoint that receives one signed JSON message per consent change."""
+
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("URL"), max_length=500)
+    # Shown once when created; admin never displays it again.
+    secret = models.CharField(
+        _("signing secret"), max_length=100, default=new_webhook_secret, editable=False
+    )
+    event_types = models.JSONField(
+        _("event types"),
+        default=default_webhook_event_types,
+        help_text=_("Consent changes this endpoint receives."),
+    )
+    team = models.ForeignKey(
+        Group,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="webhooks",
+        help_text=_("Marketers of this group manage the endpoint."),
+    )
+    lists = models.ManyToManyField(
+        MailingList,
+        blank=True,
+        related_name="webhooks",
+        verbose_name=_("lists"),
+        help_text=_("Leave empty for every list of the team."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        known = set(WebhookEventType.values)
+        if not isinstance(self.event_types, list) or not set(self.event_types) <= known:
+            raise ValidationError({"event_types": _("Choose event types from the list.")})

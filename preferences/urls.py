@@ -12,3 +12,10 @@ urlpatterns = [
     path("o/<str:token>/", unsubscribe.one_click, name="one_click"),
     path("x/<uuid:list_uuid>/<str:pixel_key>.gif", unsubscribe.pixel, name="pixel"),
 ]
+
+# Continuous ESP sync: each EspConnection gives its ESP this URL with its own uuid.
+from preferences.views import esp  # noqa: E402  # appended block, kept apart for merging
+
+urlpatterns += [
+    path("esp/<uuid:connection_uuid>/", esp.esp_webhook, name="esp_webhook"),
+]

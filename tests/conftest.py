@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,3 +35,31 @@ def on_postgresql(transactional_db: None) -> None:
 def fast_password_hashing(settings: Any) -> None:
     """PBKDF2 at full strength costs most of a test's time; what it protects is not under test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Celery: eager everywhere but in tests that need the real worker -----------------------
+
+
+@pytest.fixture(autouse=True)
+def _celery_mode(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in-process unless the test is marked `celery_worker`.
+
+    CI exports CELERY_BROKER_URL for the worker tests; every other test still runs its
+    tasks eagerly, so it needs no broker and sees the result at once.
+    """
+    from config.celery import app  # noqa: PLC0415  # only where a test runs
+
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default() -> Iterator[None]:
+    """Each test starts in English, whatever language an earlier request left active."""
+    from django.utils import translation  # noqa: PLC0415
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield

@@ -4,6 +4,7 @@ Callers write `from consent.services import unsubscribe`. Topic modules: `core` 
 opt-in, the event), and one module per later capability (imports, mailto, webhooks, ...).
 """
 
+from consent.services import esp, imports, mailto, webhooks
 from consent.services.core import (
     Outcome,
     contact_for_address,
@@ -15,18 +16,35 @@ from consent.services.core import (
     unsubscribe,
     unsubscribe_address,
 )
+from consent.services.esp import EspOptOut, record_esp_opt_outs
+from consent.services.imports import ImportResult, import_suppressions
+from consent.services.mailto import MailtoResult, process_mailto
 from consent.services.preferences import PreferencesSaved, set_preferences
+from consent.services.webhooks import queue_webhooks, send_delivery, sweep_webhooks
 
 __all__ = [
+    "EspOptOut",
+    "ImportResult",
+    "MailtoResult",
     "Outcome",
     "PreferencesSaved",
     "contact_for_address",
+    "esp",
+    "import_suppressions",
+    "imports",
     "is_suppressed",
+    "mailto",
+    "process_mailto",
+    "queue_webhooks",
+    "record_esp_opt_outs",
     "record_event",
     "record_opt_in",
     "record_opt_out",
     "resubscribe",
+    "send_delivery",
     "set_preferences",
+    "sweep_webhooks",
     "unsubscribe",
     "unsubscribe_address",
+    "webhooks",
 ]

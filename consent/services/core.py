@@ -16,6 +16,7 @@ from django.db.models import Q
 from consent.addresses import parse_address
 from consent.models import Action, ConsentEvent, Contact, Scope, Suppression
 from consent.origins import Origin
+from consent.services import webhooks
 from lists.models import Category, ConsentLevel, MailingList
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,11 @@ def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
     """
     parsed = parse_address(address)
     contact = Contact.objects.filter(sha256=parsed.sha256).first()
+    # Known so far by an imported MD5 only: this is the address, complete the row.
+    if contact is None and Contact.objects.filter(md5=parsed.md5, sha256=None).update(
+        address=parsed.normalized, sha256=parsed.sha256
+    ):
+        contact = Contact.objects.get(sha256=parsed.sha256)
     if contact is None:
         try:
             with transaction.atomic():
@@ -82,8 +88,12 @@ def record_event(
     origin: Origin,
     changed: bool,
 ) -> ConsentEvent:
-    """Append one event. Call inside the transaction that changed (or kept) the state."""
-    return ConsentEvent.objects.create(
+    """Append one event. Call inside the transaction that changed (or kept) the state.
+
+    A change also writes its webhook outbox rows here, in the same transaction. A repeat
+    (changed=False) is evidence only: receivers learn of state changes, not of every click.
+    """
+    event = ConsentEvent.objects.create(
         action=action,
         scope=Scope.CATEGORY if category is not None else Scope.LIST,
         level=_level(contact=contact, mailing_list=mailing_list),
@@ -101,6 +111,9 @@ def record_event(
         request_id=origin.request_id,
         detail=origin.detail,
     )
+    if changed:
+        webhooks.queue_webhooks(event=event)
+    return event
 
 
 @transaction.atomic(savepoint=False)

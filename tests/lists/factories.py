@@ -14,6 +14,7 @@ from lists.models import (
     MailingList,
     UnsubscribeReason,
     UnsubscribeReasonTranslation,
+    Webhook,
 )
 
 
@@ -115,3 +116,12 @@ class UnsubscribeReasonTranslationFactory(DjangoModelFactory[UnsubscribeReasonTr
     reason = factory.SubFactory(UnsubscribeReasonFactory)
     language = "fr"
     label = factory.Sequence(lambda n: f"Raison {n}")
+
+
+class WebhookFactory(DjangoModelFactory[Webhook]):
+    class Meta:
+        model = Webhook
+
+    name = factory.Sequence(lambda n: f"CRM {n}")
+    url = "http://127.0.0.1:9/hooks"
+    team = factory.SubFactory(GroupFactory)
