@@ -274,3 +274,18 @@ OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
 OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env.bool("OPTOUT_BENCH_VIEWS", default=False)
+
+# Mailer API (issue 6): batch limits, request size, per-key rate, allowlist refusals.
+OPTOUT_API_KEY_RATE = env.str("OPTOUT_API_KEY_RATE", default="600/m")
+OPTOUT_API_MAX_BODY_BYTES = env.int("OPTOUT_API_MAX_BODY_BYTES", default=16 * 1024 * 1024)
+OPTOUT_LINKS_BATCH_MAX = env.int("OPTOUT_LINKS_BATCH_MAX", default=1000)
+OPTOUT_REPORT_BATCH_MAX = env.int("OPTOUT_REPORT_BATCH_MAX", default=10_000)
+OPTOUT_SCRUB_BATCH_MAX = env.int("OPTOUT_SCRUB_BATCH_MAX", default=100_000)
+# Rows per lookup query in scrub and reports (SQLite allows 32,766 parameters per query).
+OPTOUT_LOOKUP_CHUNK_ROWS = env.int("OPTOUT_LOOKUP_CHUNK_ROWS", default=5000)
+# An address refused this many times within the window is blocked for OPTOUT_BLOCK_MINUTES.
+OPTOUT_REFUSALS_BEFORE_BLOCK = env.int("OPTOUT_REFUSALS_BEFORE_BLOCK", default=5)
+OPTOUT_REFUSAL_WINDOW_MINUTES = env.int("OPTOUT_REFUSAL_WINDOW_MINUTES", default=10)
+OPTOUT_BLOCK_MINUTES = env.int("OPTOUT_BLOCK_MINUTES", default=60)
+# last_used_at is written at most this often per key, not on every request.
+OPTOUT_API_KEY_TOUCH_SECONDS = env.int("OPTOUT_API_KEY_TOUCH_SECONDS", default=60)

@@ -15,15 +15,23 @@ from consent.services.core import (
     unsubscribe,
     unsubscribe_address,
 )
+from consent.services.links import LinksResult, links_for_addresses
+from consent.services.reports import ReportResult, ScrubResult, report_opt_outs, scrub
 
 __all__ = [
+    "LinksResult",
     "Outcome",
+    "ReportResult",
+    "ScrubResult",
     "contact_for_address",
     "is_suppressed",
+    "links_for_addresses",
     "record_event",
     "record_opt_in",
     "record_opt_out",
+    "report_opt_outs",
     "resubscribe",
+    "scrub",
     "unsubscribe",
     "unsubscribe_address",
 ]
