@@ -25,6 +25,7 @@ from consent.origins import Origin
 from consent.selectors import Digest, suppressions_for_download
 from consent.services import links_for_addresses, report_opt_outs, scrub
 from lists import services as links
+from lists.errors import NotFound
 from lists.models import ConsentLevel
 from lists.selectors import accesses_for_mailer
 from preferences.api_access import (
@@ -34,6 +35,7 @@ from preferences.api_access import (
     parse,
 )
 
+DIGESTS = frozenset(digest.value for digest in Digest)
 GZIP_WBITS = 31  # zlib's way of asking for a gzip header and trailer
 
 
@@ -257,10 +259,8 @@ class SuppressionDownloadApi(MailerApiView):
     )
     def get(self, request: Request, list_uuid: UUID, digest: str) -> StreamingHttpResponse:
         access = self.access(list_uuid, permission="download", allowlisted=True)
-        if digest not in Digest:
-            raise serializers.ValidationError(
-                {"digest": [_("Choose plain, md5 or sha256.")]}
-            )
+        if digest not in DIGESTS:  # a path that does not exist
+            raise NotFound
         data = parse(self.InputSerializer, request.query_params)
         values = suppressions_for_download(
             mailing_list=access.mailing_list,
