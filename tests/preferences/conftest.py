@@ -25,6 +25,12 @@ class Partner:
         return {"Authorization": f"Api-Key {self.key}"}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Portal users log in with passwords; the production hasher takes a second per hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def partner(db: None) -> Partner:
     access = MailerAccessFactory()
