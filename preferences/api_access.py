@@ -30,7 +30,7 @@ from lists.keys import KEY_SCHEME, key_for
 from lists.models import Category, MailerAccess, MailerApiKey
 from lists.networks import address_in, client_ip, parse_address
 from lists.selectors import access_for_list, networks_for_mailer
-from preferences.errors import BatchTooLarge, NotPermitted, PayloadTooLarge
+from preferences.errors import BatchTooLarge, NotPermitted, PayloadTooLarge, UnknownCategory
 
 # Every `code` the API answers with. Scripts branch on these: add, never rename.
 ERROR_CODES = {
@@ -40,6 +40,7 @@ ERROR_CODES = {
     "not_authenticated": _("No API key was sent."),
     "invalid_api_key": _("The API key is unknown, revoked or expired."),
     "not_found": _("No such list for this key (lists the key may not use are not revealed)."),
+    "unknown_category": _("The list has no category with this slug."),
     "not_permitted": _("The key may see the list but not do this on it."),
     "ip_not_allowed": _("The caller's address is outside the mailer's allowed networks."),
     "client_blocked": _("The address was refused too often and is blocked; see Retry-After."),
@@ -66,7 +67,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         400: ("invalid_input", "parse_error"),
         401: ("not_authenticated", "invalid_api_key"),
         403: ("not_permitted", "ip_not_allowed"),
-        404: ("not_found",),
+        404: ("not_found", "unknown_category"),
         413: ("batch_too_large", "payload_too_large"),
         415: ("unsupported_media_type",),
         429: ("throttled", "client_blocked"),
@@ -171,6 +172,7 @@ class StringListField(serializers.ListField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allow_empty", False)
+        kwargs.setdefault("min_length", 1)  # allow_empty alone does not reach the schema
         super().__init__(
             child=serializers.CharField(max_length=MAX_VALUE_LENGTH, allow_blank=True), **kwargs
         )
@@ -251,7 +253,7 @@ class MailerApiView(APIView):
             return None
         category = Category.objects.filter(mailing_list=access.mailing_list, slug=slug).first()
         if category is None:
-            raise serializers.ValidationError({"category": [_("No such category on this list.")]})
+            raise UnknownCategory(slug=slug)
         return category
 
 

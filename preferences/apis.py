@@ -261,7 +261,9 @@ class SuppressionDownloadApi(MailerApiView):
         access = self.access(list_uuid, permission="download", allowlisted=True)
         if digest not in DIGESTS:  # a path that does not exist
             raise NotFound
-        data = parse(self.InputSerializer, request.query_params)
+        # A plain dict, not the QueryDict: DRF would read `?since=` as "no since" and send
+        # the whole list to a script whose variable happened to be empty.
+        data = parse(self.InputSerializer, request.query_params.dict())
         values = suppressions_for_download(
             mailing_list=access.mailing_list,
             digest=Digest(digest),

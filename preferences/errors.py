@@ -23,3 +23,9 @@ class PayloadTooLarge(OptoutError):
     code = "payload_too_large"
     http_status = 413
     message = _("The request body is larger than %(limit)d bytes.")
+
+
+class UnknownCategory(OptoutError):
+    code = "unknown_category"
+    http_status = 404
+    message = _("The list has no category %(slug)s.")

@@ -145,8 +145,8 @@ def test_report_of_a_category_suppresses_only_that_category(api: Client, partner
 
     assert response.json()["newly_suppressed"] == 1
     assert Suppression.objects.get().category == news
-    assert unknown.status_code == 400
-    assert unknown.json()["fields"] == {"category": ["No such category on this list."]}
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "unknown_category"
 
 
 def test_report_needs_the_notify_permission(api: Client, partner: Partner) -> None:
@@ -359,3 +359,15 @@ def test_download_with_a_category_adds_that_category(api: Client, partner: Partn
 
     assert _body(api.get(url)) == "whole@example.com\n"
     assert _body(api.get(url, {"category": "news"})) == "whole@example.com\nnews@example.com\n"
+
+
+@pytest.mark.parametrize("query", ["since=", "gzip=", "gzip=maybe", "category="])
+def test_download_refuses_empty_or_malformed_query_values(
+    api: Client, partner: Partner, query: str
+) -> None:
+    _suppress(partner, "a@example.com")
+
+    response = api.get(f"/api/v1/lists/{partner.mailing_list.uuid}/suppressions/plain/?{query}")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
