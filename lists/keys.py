@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,8 @@ KEY_SCHEME = "Api-Key"
 @transaction.atomic
 def issue_api_key(*, mailer: Mailer, name: str) -> tuple[MailerApiKey, str]:
     """A new key for `mailer`. The clear key is returned here once and never stored."""
-    api_key, clear = MailerApiKey.objects.create_key(mailer=mailer, name=name)
+    created, clear = MailerApiKey.objects.create_key(mailer=mailer, name=name)
+    api_key = cast(MailerApiKey, created)  # the library's manager is typed for its base class
     logger.info("API key issued", extra={"mailer": mailer.pk, "prefix": api_key.prefix})
     return api_key, clear
 
@@ -30,7 +32,9 @@ def revoke_api_key(*, api_key: MailerApiKey) -> bool:
     revoked = MailerApiKey.objects.filter(pk=api_key.pk, revoked=False).update(revoked=True)
     if revoked:
         api_key.revoked = True
-        logger.info("API key revoked", extra={"mailer": api_key.mailer_id, "prefix": api_key.prefix})
+        logger.info(
+            "API key revoked", extra={"mailer": api_key.mailer_id, "prefix": api_key.prefix}
+        )
     return bool(revoked)
 
 

@@ -247,7 +247,7 @@ class MailerApiKey(AbstractAPIKey):
     )
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
-    class Meta(AbstractAPIKey.Meta):
+    class Meta:
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
         ordering = ["-created"]

@@ -58,7 +58,8 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.ChoiceField(choices=list(ERROR_CODES))
     message = serializers.CharField()
     request_id = serializers.CharField()
-    fields = serializers.DictField(required=False)
+    # The metaclass moves declared fields out of the class, so this does not shadow `fields`.
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
@@ -106,7 +107,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         return KEY_SCHEME
 
 
-class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # untyped base
+class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = ApiKeyAuthentication
     name = "ApiKey"
 
@@ -179,7 +180,9 @@ class StringListField(serializers.ListField):
 
     def run_child_validation(self, data: list[Any]) -> list[str]:
         errors = {
-            index: [_("Must be a string of at most %(max)d characters.") % {"max": MAX_VALUE_LENGTH}]
+            str(index): [
+                _("Must be a string of at most %(max)d characters.") % {"max": MAX_VALUE_LENGTH}
+            ]
             for index, item in enumerate(data)
             if not isinstance(item, str) or len(item) > MAX_VALUE_LENGTH
         }
@@ -191,7 +194,9 @@ class StringListField(serializers.ListField):
 class MailerAutoSchema(AutoSchema):
     """Names nested serializers after their view: every view has an `InputSerializer`."""
 
-    def get_serializer_name(self, serializer: serializers.BaseSerializer, direction: str) -> str:
+    def get_serializer_name(
+        self, serializer: serializers.Serializer, direction: Literal["request", "response"]
+    ) -> str:
         qualname = type(serializer).__qualname__
         if "." in qualname:
             return "".join(part.removesuffix("Serializer") for part in qualname.split("."))

@@ -47,7 +47,9 @@ def links_for_addresses(*, access: MailerAccess, addresses: Sequence[str]) -> Li
         )
         recipients.append(
             RecipientResult(
-                email=raw, token=token, links=recipient_links(mailing_list=mailing_list, token=token)
+                email=raw,
+                token=token,
+                links=recipient_links(mailing_list=mailing_list, token=token),
             )
         )
     return LinksResult(recipients=recipients, invalid=invalid)

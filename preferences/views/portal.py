@@ -86,7 +86,7 @@ def api_keys(request: HttpRequest, mailer_id: int) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        api_key, new_key = issue_api_key(mailer=mailer, name=form.cleaned_data["name"])
+        _, new_key = issue_api_key(mailer=mailer, name=form.cleaned_data["name"])
         form = ApiKeyForm()
     context = {
         "mailer": mailer,

@@ -5,20 +5,21 @@ import pytest
 from consent.models import ConsentEvent, Contact, Source, Suppression
 from consent.origins import Origin
 from consent.services import report_opt_outs
-from lists.models import ConsentLevel
+from lists.models import ConsentLevel, Mailer
 from tests.consent.factories import ContactFactory, SuppressionFactory
 from tests.lists.factories import CategoryFactory, MailerFactory, MailingListFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def s2s() -> Origin:
-    return Origin(source=Source.S2S, ip="192.0.2.0", mailer=MailerFactory())
+def s2s(mailer: Mailer | None = None) -> Origin:
+    return Origin(source=Source.S2S, ip="192.0.2.0", mailer=mailer or MailerFactory.create())
 
 
 def test_a_report_creates_contacts_suppressions_and_one_event_each() -> None:
-    newsletter = MailingListFactory()
-    origin = s2s()
+    newsletter = MailingListFactory.create()
+    mailer = MailerFactory.create()
+    origin = s2s(mailer)
 
     result = report_opt_outs(
         mailing_list=newsletter, addresses=["a@example.com", "B@example.com"], origin=origin
@@ -31,12 +32,12 @@ def test_a_report_creates_contacts_suppressions_and_one_event_each() -> None:
     }
     assert Suppression.objects.filter(mailing_list=newsletter, category=None).count() == 2
     assert set(ConsentEvent.objects.values_list("source", "mailer", "changed")) == {
-        (Source.S2S, origin.mailer.pk, True)
+        (Source.S2S, mailer.pk, True)
     }
 
 
 def test_a_report_looks_rows_up_in_bulk(django_assert_max_num_queries) -> None:
-    newsletter = MailingListFactory()
+    newsletter = MailingListFactory.create()
     addresses = [f"p{n}@example.com" for n in range(200)]
     origin = s2s()
     report_opt_outs(mailing_list=newsletter, addresses=addresses, origin=origin)
@@ -49,9 +50,9 @@ def test_a_report_looks_rows_up_in_bulk(django_assert_max_num_queries) -> None:
 
 
 def test_a_report_at_channel_level_suppresses_the_person() -> None:
-    newsletter = MailingListFactory(consent_level=ConsentLevel.CHANNEL)
-    ContactFactory(address="home@example.com", profile_key="p-1")
-    ContactFactory(address="work@example.com", profile_key="p-1")
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
+    ContactFactory.create(address="home@example.com", profile_key="p-1")
+    ContactFactory.create(address="work@example.com", profile_key="p-1")
 
     result = report_opt_outs(
         mailing_list=newsletter,
@@ -65,9 +66,9 @@ def test_a_report_at_channel_level_suppresses_the_person() -> None:
 
 
 def test_an_existing_whole_list_opt_out_covers_a_category_report() -> None:
-    news = CategoryFactory()
-    contact = ContactFactory(address="a@example.com")
-    SuppressionFactory(contact=contact, mailing_list=news.mailing_list)
+    news = CategoryFactory.create()
+    contact = ContactFactory.create(address="a@example.com")
+    SuppressionFactory.create(contact=contact, mailing_list=news.mailing_list)
 
     result = report_opt_outs(
         mailing_list=news.mailing_list, addresses=["a@example.com"], category=news, origin=s2s()
@@ -80,9 +81,9 @@ def test_an_existing_whole_list_opt_out_covers_a_category_report() -> None:
 def test_a_category_of_another_list_is_refused() -> None:
     with pytest.raises(ValueError, match="another list"):
         report_opt_outs(
-            mailing_list=MailingListFactory(),
+            mailing_list=MailingListFactory.create(),
             addresses=["a@example.com"],
-            category=CategoryFactory(),
+            category=CategoryFactory.create(),
             origin=s2s(),
         )
     assert not Contact.objects.exists()

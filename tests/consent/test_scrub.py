@@ -11,11 +11,13 @@ pytestmark = pytest.mark.django_db
 
 
 def test_scrub_matches_addresses_and_both_hashes_and_keeps_the_input_order() -> None:
-    newsletter = MailingListFactory()
-    one, two, three = (ContactFactory(address=f"{n}@example.com") for n in ("one", "two", "three"))
+    newsletter = MailingListFactory.create()
+    one, two, three = (
+        ContactFactory.create(address=f"{n}@example.com") for n in ("one", "two", "three")
+    )
     for contact in (one, two, three):
-        SuppressionFactory(contact=contact, mailing_list=newsletter)
-    free = ContactFactory(address="free@example.com")
+        SuppressionFactory.create(contact=contact, mailing_list=newsletter)
+    free = ContactFactory.create(address="free@example.com")
 
     result = scrub(
         mailing_list=newsletter,
@@ -27,9 +29,9 @@ def test_scrub_matches_addresses_and_both_hashes_and_keeps_the_input_order() -> 
 
 
 def test_scrub_honours_channel_level_suppressions_of_the_person() -> None:
-    newsletter = MailingListFactory()
-    ContactFactory(address="home@example.com", profile_key="p-1")
-    work = ContactFactory(address="work@example.com", profile_key="p-1")
+    newsletter = MailingListFactory.create()
+    ContactFactory.create(address="home@example.com", profile_key="p-1")
+    work = ContactFactory.create(address="work@example.com", profile_key="p-1")
     Suppression.objects.create(profile_key="p-1", mailing_list=newsletter)
 
     result = scrub(mailing_list=newsletter, values=["home@example.com", work.md5])
@@ -38,9 +40,9 @@ def test_scrub_honours_channel_level_suppressions_of_the_person() -> None:
 
 
 def test_scrub_counts_category_opt_outs_only_when_asked() -> None:
-    news = CategoryFactory()
-    contact = ContactFactory(address="a@example.com")
-    SuppressionFactory(contact=contact, mailing_list=news.mailing_list, category=news)
+    news = CategoryFactory.create()
+    contact = ContactFactory.create(address="a@example.com")
+    SuppressionFactory.create(contact=contact, mailing_list=news.mailing_list, category=news)
 
     assert scrub(mailing_list=news.mailing_list, values=["a@example.com"]).suppressed == []
     assert scrub(
@@ -50,10 +52,10 @@ def test_scrub_counts_category_opt_outs_only_when_asked() -> None:
 
 def test_scrub_never_writes_and_works_in_chunks(settings, django_assert_max_num_queries) -> None:
     settings.OPTOUT_LOOKUP_CHUNK_ROWS = 10
-    newsletter = MailingListFactory()
+    newsletter = MailingListFactory.create()
     contacts = ContactFactory.create_batch(30)
     for contact in contacts[::2]:
-        SuppressionFactory(contact=contact, mailing_list=newsletter)
+        SuppressionFactory.create(contact=contact, mailing_list=newsletter)
     values = [c.address for c in contacts] + ["unknown@example.com"]
 
     with django_assert_max_num_queries(2 * 4):

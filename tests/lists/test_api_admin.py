@@ -26,7 +26,7 @@ def admin_client(client: Client, settings) -> Client:
 
 
 def test_blocked_clients_are_listed_in_admin(admin_client: Client) -> None:
-    block_client(ip="203.0.113.7", mailer=MailerFactory(name="Acme"), refusals=5)
+    block_client(ip="203.0.113.7", mailer=MailerFactory.create(name="Acme"), refusals=5)
 
     response = admin_client.get("/admin/lists/blockedclient/")
 
@@ -55,7 +55,6 @@ def test_the_unblock_action_lifts_the_block_at_once(admin_client: Client) -> Non
     check_not_blocked(ip="203.0.113.7")  # no longer raises
     assert cache.get("optout:blocked:203.0.113.7") is None
 
-
     check_not_blocked(ip="203.0.113.7")
 
     assert not BlockedClient.objects.get().active or BlockedClient.objects.get().blocked_until
@@ -74,7 +73,7 @@ def test_blocks_cannot_be_added_by_hand(admin_client: Client) -> None:
 def test_api_keys_are_listed_with_prefix_and_last_use_but_never_the_key(
     admin_client: Client,
 ) -> None:
-    api_key, clear = issue_api_key(mailer=MailerFactory(name="Acme"), name="nightly")
+    api_key, clear = issue_api_key(mailer=MailerFactory.create(name="Acme"), name="nightly")
 
     response = admin_client.get("/admin/lists/mailerapikey/")
 

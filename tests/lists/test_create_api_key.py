@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_api_key_prints_a_working_key_once() -> None:
-    mailing_list = MailingListFactory(slug="news")
+    mailing_list = MailingListFactory.create(slug="news")
     out = StringIO()
 
     call_command(
@@ -36,7 +36,7 @@ def test_create_api_key_prints_a_working_key_once() -> None:
 
 
 def test_create_api_key_twice_adds_a_key_and_nothing_else() -> None:
-    MailingListFactory(slug="news")
+    MailingListFactory.create(slug="news")
     args = ["create_api_key", "--mailer=Acme", "--create-mailer=p", "--grant=news", "--allow=::1"]
     call_command(*args, stdout=StringIO(), stderr=StringIO())
     call_command(*args, stdout=StringIO(), stderr=StringIO())
@@ -54,7 +54,7 @@ def test_create_api_key_twice_adds_a_key_and_nothing_else() -> None:
     ],
 )
 def test_create_api_key_says_what_to_fix(args: list[str], message: str) -> None:
-    MailerFactory(name="Acme")
+    MailerFactory.create(name="Acme")
 
     with pytest.raises(CommandError, match=message):
         call_command("create_api_key", *args, stdout=StringIO(), stderr=StringIO())

@@ -33,9 +33,9 @@ def fast_password_hashing(settings) -> None:
 
 @pytest.fixture
 def partner(db: None) -> Partner:
-    access = MailerAccessFactory()
-    AllowedNetworkFactory(mailer=access.mailer, cidr="127.0.0.0/8")
-    AllowedNetworkFactory(mailer=access.mailer, cidr="2001:db8::/32")
+    access = MailerAccessFactory.create()
+    AllowedNetworkFactory.create(mailer=access.mailer, cidr="127.0.0.0/8")
+    AllowedNetworkFactory.create(mailer=access.mailer, cidr="2001:db8::/32")
     api_key, key = issue_api_key(mailer=access.mailer, name="CI")
     return Partner(
         mailer=access.mailer,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from consent.models import Suppression
 from lists.blocking import unblock_client
 from lists.models import BlockedClient
 from tests.preferences.conftest import Partner
@@ -52,8 +53,6 @@ def test_reports_from_outside_the_allowlist_are_refused_and_record_nothing(
     )
 
     assert response.status_code == 403
-    from consent.models import Suppression
-
     assert not Suppression.objects.exists()
 
 
@@ -73,9 +72,7 @@ def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(
 
     allowed = download(client, partner, "10.1.2.3", **{"X-Forwarded-For": "127.0.0.5"})
     # The client prepends a fake hop; the proxy appends the real one, which wins.
-    spoofed = download(
-        client, partner, "10.1.2.3", **{"X-Forwarded-For": "127.0.0.5, 203.0.113.9"}
-    )
+    spoofed = download(client, partner, "10.1.2.3", **{"X-Forwarded-For": "127.0.0.5, 203.0.113.9"})
 
     assert allowed.status_code == 200
     assert spoofed.status_code == 403
@@ -96,7 +93,12 @@ def test_an_address_refused_too_often_is_blocked_for_an_hour(
     assert blocked.json()["code"] == "client_blocked"
     assert 3500 < int(blocked["Retry-After"]) <= 3600
     row = BlockedClient.objects.get()
-    assert (row.ip, row.mailer, row.refusals, row.active) == ("203.0.113.7", partner.mailer, 3, True)
+    assert (row.ip, row.mailer, row.refusals, row.active) == (
+        "203.0.113.7",
+        partner.mailer,
+        3,
+        True,
+    )
     # Other addresses are not affected.
     assert download(client, partner, "127.0.0.1").status_code == 200
 
@@ -106,7 +108,9 @@ def test_unblocking_lets_the_address_in_again(
 ) -> None:
     settings.OPTOUT_REFUSALS_BEFORE_BLOCK = 1  # type: ignore[attr-defined]
     settings.OPTOUT_TRUSTED_PROXIES = ["10.0.0.0/8"]  # type: ignore[attr-defined]
-    assert download(client, partner, "10.0.0.1", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    assert (
+        download(client, partner, "10.0.0.1", **{"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+    )
     block = BlockedClient.objects.get()
 
     assert unblock_client(block=block, user=None)
@@ -115,7 +119,9 @@ def test_unblocking_lets_the_address_in_again(
     assert block.lifted_at is not None
     assert not block.active
     response = client.get(
-        "/api/v1/lists/", headers=partner.headers, REMOTE_ADDR="10.0.0.1",
+        "/api/v1/lists/",
+        headers=partner.headers,
+        REMOTE_ADDR="10.0.0.1",
         HTTP_X_FORWARDED_FOR="192.0.2.1",
     )
     assert response.status_code == 200

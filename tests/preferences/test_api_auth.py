@@ -70,13 +70,11 @@ def test_a_key_is_stored_hashed_and_records_its_last_use(client: Client, partner
     assert MailerApiKey.objects.get().last_used_at is not None
 
 
-def test_requests_are_throttled_per_key(
-    client: Client, partner: Partner, settings: object
-) -> None:
+def test_requests_are_throttled_per_key(client: Client, partner: Partner, settings: object) -> None:
     settings.OPTOUT_API_KEY_RATE = "2/m"  # type: ignore[attr-defined]
 
     statuses = [client.get("/api/v1/lists/", headers=partner.headers).status_code for _ in range(3)]
-    other = MailerAccessFactory()
+    other = MailerAccessFactory.create()
     _, other_key = issue_api_key(mailer=other.mailer, name="other")
     response = client.get("/api/v1/lists/", headers={"Authorization": f"Api-Key {other_key}"})
 

@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def member(client: Client):
     """A logged-in person of a mailer with one list and one allowed network."""
-    access = MailerAccessFactory(mailing_list__name="Weekly news")
-    AllowedNetworkFactory(mailer=access.mailer, cidr="192.0.2.0/24")
-    user = UserFactory()
+    access = MailerAccessFactory.create(mailing_list__name="Weekly news")
+    AllowedNetworkFactory.create(mailer=access.mailer, cidr="192.0.2.0/24")
+    user = UserFactory.create()
     access.mailer.users.add(user)
     client.force_login(user)
     return access
@@ -33,7 +33,7 @@ def test_the_portal_asks_for_a_login(client: Client) -> None:
 
 
 def test_the_login_page_logs_a_mailer_in(client: Client) -> None:
-    UserFactory(username="ann")
+    UserFactory.create(username="ann")
 
     page = client.get("/portal/login/")
     response = client.post(
@@ -47,7 +47,7 @@ def test_the_login_page_logs_a_mailer_in(client: Client) -> None:
 
 
 def test_repeated_failed_logins_are_locked_out(client: Client, settings) -> None:
-    UserFactory(username="ann")
+    UserFactory.create(username="ann")
     settings.AXES_FAILURE_LIMIT = 3
     for _ in range(3):
         client.post(
@@ -65,7 +65,7 @@ def test_repeated_failed_logins_are_locked_out(client: Client, settings) -> None
 
 
 def test_home_lists_the_mailers_lists_and_networks(client: Client, member) -> None:
-    MailerAccessFactory(mailing_list__name="Someone else's list")
+    MailerAccessFactory.create(mailing_list__name="Someone else's list")
 
     response = client.get("/portal/")
 
@@ -96,7 +96,7 @@ def test_the_service_links_page_shows_every_link_a_mailer_needs(client: Client, 
 
 
 def test_another_mailers_pages_are_404(client: Client, member) -> None:
-    other = MailerAccessFactory()
+    other = MailerAccessFactory.create()
 
     links = client.get(f"/portal/{other.mailer.pk}/lists/{other.mailing_list.uuid}/")
     keys = client.get(f"/portal/{other.mailer.pk}/keys/")
@@ -138,8 +138,8 @@ def test_revoking_a_key_in_the_portal_stops_it(client: Client, member) -> None:
 
 
 def test_a_user_without_a_mailer_sees_no_lists(client: Client) -> None:
-    client.force_login(UserFactory())
-    MailerFactory()
+    client.force_login(UserFactory.create())
+    MailerFactory.create()
 
     response = client.get("/portal/")
 
