@@ -52,6 +52,17 @@ def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
     return contact
 
 
+def new_suppression(
+    *, contact: Contact, mailing_list: MailingList, category: Category | None
+) -> Suppression:
+    """The suppression `record_opt_out` creates for this contact, unsaved (for batches)."""
+    return Suppression(
+        mailing_list=mailing_list,
+        category=category,
+        **_subject(contact=contact, mailing_list=mailing_list),  # type: ignore[arg-type]
+    )
+
+
 def _subject(*, contact: Contact, mailing_list: MailingList) -> dict[str, object]:
     """Whom a new suppression belongs to: the person at channel level, else the address."""
     if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
@@ -83,7 +94,29 @@ def record_event(
     changed: bool,
 ) -> ConsentEvent:
     """Append one event. Call inside the transaction that changed (or kept) the state."""
-    return ConsentEvent.objects.create(
+    event = new_event(
+        action=action,
+        contact=contact,
+        mailing_list=mailing_list,
+        category=category,
+        origin=origin,
+        changed=changed,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def new_event(
+    *,
+    action: Action,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None,
+    origin: Origin,
+    changed: bool,
+) -> ConsentEvent:
+    """The event `record_event` appends, unsaved, so batch services can insert many at once."""
+    return ConsentEvent(
         action=action,
         scope=Scope.CATEGORY if category is not None else Scope.LIST,
         level=_level(contact=contact, mailing_list=mailing_list),

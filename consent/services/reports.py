@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from consent.addresses import (
@@ -22,11 +22,11 @@ from consent.addresses import (
     hash_address,
     parse_address,
 )
-from consent.models import Contact
+from consent.models import Action, ConsentEvent, Contact, Suppression
 from consent.origins import Origin
 from consent.selectors import suppressions_in_scope
 from consent.services.contacts import contacts_for_addresses
-from consent.services.core import record_opt_out
+from consent.services.core import new_event, new_suppression, record_opt_out
 from lists.models import Category, MailingList
 
 
@@ -96,17 +96,24 @@ def report_opt_outs(
 
     contacts = list(contacts_for_addresses(addresses=parsed.values()).values())
     covered = _covered_contact_ids(contacts=contacts, mailing_list=mailing_list, category=category)
-    newly = 0
+    pending: list[Contact] = []
+    profiles: set[str] = set()
     for contact in contacts:
-        if contact.pk in covered:
-            continue
-        outcome = record_opt_out(
-            contact=contact, mailing_list=mailing_list, category=category, origin=origin
-        )
-        newly += int(outcome.changed)
-        if contact.profile_key:
+        if contact.pk in covered or (contact.profile_key and contact.profile_key in profiles):
             # A channel-level opt-out covers this person's other addresses in the batch too.
-            covered.update(c.pk for c in contacts if c.profile_key == contact.profile_key)
+            continue
+        pending.append(contact)
+        if contact.profile_key:
+            profiles.add(contact.profile_key)
+    size = settings.OPTOUT_LOOKUP_CHUNK_ROWS
+    newly = 0
+    for start in range(0, len(pending), size):
+        newly += _record_opt_outs(
+            contacts=pending[start : start + size],
+            mailing_list=mailing_list,
+            category=category,
+            origin=origin,
+        )
     return ReportResult(
         received=len(addresses),
         invalid=invalid,
@@ -114,6 +121,48 @@ def report_opt_outs(
         newly_suppressed=newly,
         already_suppressed=len(parsed) - newly,
     )
+
+
+def _record_opt_outs(
+    *,
+    contacts: Sequence[Contact],
+    mailing_list: MailingList,
+    category: Category | None,
+    origin: Origin,
+) -> int:
+    """Opt out contacts no suppression covered a moment ago: the rows of `record_opt_out`,
+    inserted in bulk. If another request suppressed one of them since (the insert meets the
+    unique constraint), the chunk takes `record_opt_out` one by one, which settles each race.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: a conflict undoes this chunk only
+            Suppression.objects.bulk_create(
+                [
+                    new_suppression(contact=c, mailing_list=mailing_list, category=category)
+                    for c in contacts
+                ]
+            )
+    except IntegrityError:
+        return sum(
+            record_opt_out(
+                contact=c, mailing_list=mailing_list, category=category, origin=origin
+            ).changed
+            for c in contacts
+        )
+    ConsentEvent.objects.bulk_create(
+        [
+            new_event(
+                action=Action.OPT_OUT,
+                contact=c,
+                mailing_list=mailing_list,
+                category=category,
+                origin=origin,
+                changed=True,
+            )
+            for c in contacts
+        ]
+    )
+    return len(contacts)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from consent.models import ConsentEvent, Contact, Source, Suppression
 from consent.origins import Origin
 from consent.services import report_opt_outs
+from consent.services.reports import _record_opt_outs
 from lists.models import ConsentLevel, Mailer
 from tests.consent.factories import ContactFactory, SuppressionFactory
 from tests.lists.factories import CategoryFactory, MailerFactory, MailingListFactory
@@ -87,3 +89,21 @@ def test_a_category_of_another_list_is_refused() -> None:
             origin=s2s(),
         )
     assert not Contact.objects.exists()
+
+
+def test_a_suppression_that_appears_after_the_lookup_is_settled_one_by_one() -> None:
+    # What a concurrent report leaves behind between our lookup and our insert.
+    newsletter = MailingListFactory.create()
+    raced, fresh = ContactFactory.create_batch(2)
+    SuppressionFactory.create(contact=raced, mailing_list=newsletter)
+
+    with transaction.atomic():
+        newly = _record_opt_outs(
+            contacts=[raced, fresh], mailing_list=newsletter, category=None, origin=s2s()
+        )
+
+    assert newly == 1
+    assert Suppression.objects.filter(mailing_list=newsletter).count() == 2
+    assert sorted(ConsentEvent.objects.values_list("contact_id", "changed")) == sorted(
+        [(raced.pk, False), (fresh.pk, True)]
+    )
