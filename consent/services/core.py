@@ -59,7 +59,7 @@ def new_suppression(
     return Suppression(
         mailing_list=mailing_list,
         category=category,
-        **_subject(contact=contact, mailing_list=mailing_list),  # type: ignore[arg-type]
+        **_subject(contact=contact, mailing_list=mailing_list),
     )
 
 
