@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from consent.addresses import (
     HEX_MD5,
@@ -210,25 +210,15 @@ def scrub(
         invalid += keys.count(None)
         sha = {key[1] for key in keys if key is not None and key[0] == "sha256"}
         md5 = {key[1] for key in keys if key is not None and key[0] == "md5"}
-        contacts = list(
-            Contact.objects.filter(Q(sha256__in=sha) | Q(md5__in=md5)).values_list(
-                "pk", "md5", "sha256", "profile_key"
-            )
+        # One query per chunk: the contacts among these values that a suppression covers,
+        # by their own row or their person's.
+        covered = Contact.objects.filter(Q(sha256__in=sha) | Q(md5__in=md5)).filter(
+            Exists(rows.filter(contact_id=OuterRef("pk")))
+            | Exists(rows.filter(profile_key=OuterRef("profile_key")))
         )
-        if not contacts:
-            continue
-        hits = list(
-            rows.filter(
-                Q(contact_id__in=[c[0] for c in contacts])
-                | Q(profile_key__in={c[3] for c in contacts if c[3]})
-            ).values_list("contact_id", "profile_key")
-        )
-        hit_ids = {contact_id for contact_id, _ in hits if contact_id is not None}
-        hits_profiles = {profile for _, profile in hits if profile}
         blocked: set[tuple[str, str]] = set()
-        for pk, md5_hex, sha_hex, profile in contacts:
-            if pk in hit_ids or (profile and profile in hits_profiles):
-                blocked.add(("md5", md5_hex))
-                blocked.add(("sha256", sha_hex))
+        for md5_hex, sha_hex in covered.values_list("md5", "sha256"):
+            blocked.add(("md5", md5_hex))
+            blocked.add(("sha256", sha_hex))
         suppressed.extend(raw for raw, key in zip(part, keys, strict=True) if key in blocked)
     return ScrubResult(received=len(values), invalid=invalid, suppressed=suppressed)
