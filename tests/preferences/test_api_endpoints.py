@@ -383,3 +383,11 @@ def test_download_refuses_empty_or_malformed_query_values(
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
+
+
+def test_an_unsupported_method_gets_405_in_the_error_shape(api: Client, partner: Partner) -> None:
+    response = api.delete(f"/api/v1/lists/{partner.mailing_list.uuid}/opt-outs/")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "POST" in response["Allow"]
