@@ -318,3 +318,18 @@ OPTOUT_WEBHOOK_TIMEOUT = env.float("OPTOUT_WEBHOOK_TIMEOUT", default=10.0)
 # How long an attempt holds its row before the sweep may try it again (a crashed worker).
 OPTOUT_WEBHOOK_LEASE_SECONDS = env.int("OPTOUT_WEBHOOK_LEASE_SECONDS", default=120)
 OPTOUT_WEBHOOK_SWEEP_BATCH = env.int("OPTOUT_WEBHOOK_SWEEP_BATCH", default=500)
+
+# Mailer API (issue 6): batch limits, request size, per-key rate, allowlist refusals.
+OPTOUT_API_KEY_RATE = env.str("OPTOUT_API_KEY_RATE", default="600/m")
+OPTOUT_API_MAX_BODY_BYTES = env.int("OPTOUT_API_MAX_BODY_BYTES", default=16 * 1024 * 1024)
+OPTOUT_LINKS_BATCH_MAX = env.int("OPTOUT_LINKS_BATCH_MAX", default=1000)
+OPTOUT_REPORT_BATCH_MAX = env.int("OPTOUT_REPORT_BATCH_MAX", default=10_000)
+OPTOUT_SCRUB_BATCH_MAX = env.int("OPTOUT_SCRUB_BATCH_MAX", default=100_000)
+# Rows per lookup query in scrub and reports (SQLite allows 32,766 parameters per query).
+OPTOUT_LOOKUP_CHUNK_ROWS = env.int("OPTOUT_LOOKUP_CHUNK_ROWS", default=5000)
+# An address refused this many times within the window is blocked for OPTOUT_BLOCK_MINUTES.
+OPTOUT_REFUSALS_BEFORE_BLOCK = env.int("OPTOUT_REFUSALS_BEFORE_BLOCK", default=5)
+OPTOUT_REFUSAL_WINDOW_MINUTES = env.int("OPTOUT_REFUSAL_WINDOW_MINUTES", default=10)
+OPTOUT_BLOCK_MINUTES = env.int("OPTOUT_BLOCK_MINUTES", default=60)
+# last_used_at is written at most this often per key, not on every request.
+OPTOUT_API_KEY_TOUCH_SECONDS = env.int("OPTOUT_API_KEY_TOUCH_SECONDS", default=60)

@@ -37,3 +37,22 @@ class NotFound(OptoutError):
 class InvalidNetwork(OptoutError):
     code = "invalid_network"
     message = _("%(value)s is not an IPv4 or IPv6 network in CIDR notation.")
+
+
+class IpNotAllowed(OptoutError):
+    code = "ip_not_allowed"
+    http_status = 403
+    message = _("Requests from %(ip)s are not allowed for this mailer.")
+
+
+class ClientBlocked(OptoutError):
+    code = "client_blocked"
+    http_status = 429
+    message = _(
+        "Too many refused requests from %(ip)s: this address is blocked; retry after the "
+        "number of seconds in Retry-After."
+    )
+
+    def __init__(self, *, ip: str, retry_after: int) -> None:
+        self.retry_after = max(retry_after, 1)
+        super().__init__(ip=ip)

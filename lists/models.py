@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework_api_key.models import AbstractAPIKey
 
 from lists.errors import InvalidNetwork
 from lists.networks import normalize_network
@@ -451,3 +453,60 @@ class Webhook(models.Model):
         known = set(WebhookEventType.values)
         if not isinstance(self.event_types, list) or not set(self.event_types) <= known:
             raise ValidationError({"event_types": _("Choose event types from the list.")})
+
+
+class MailerApiKey(AbstractAPIKey):
+    """A mailer's key to the API: stored hashed, shown once; the prefix identifies it."""
+
+    mailer = models.ForeignKey(
+        Mailer, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("mailer")
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created"]
+
+
+class BlockedClient(models.Model):
+    """An address that kept calling from outside every allowlist, and how long it waits.
+
+    The live block sits in the shared cache (checked on every API request); this row is the
+    record marketers see in admin, where unblocking lifts both.
+    """
+
+    ip = models.GenericIPAddressField(_("address"), unpack_ipv4=True)
+    mailer = models.ForeignKey(
+        Mailer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="blocked_clients",
+        verbose_name=_("mailer of the key used"),
+    )
+    refusals = models.PositiveIntegerField(_("refusals before the block"))
+    blocked_at = models.DateTimeField(_("blocked at"), default=timezone.now)
+    blocked_until = models.DateTimeField(_("blocked until"))
+    lifted_at = models.DateTimeField(_("unblocked at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unblocked by"),
+    )
+
+    class Meta:
+        verbose_name = _("blocked client")
+        verbose_name_plural = _("blocked clients")
+        ordering = ["-blocked_at"]
+        indexes = [models.Index(fields=["ip", "blocked_until"], name="blockedclient_ip_until")]
+
+    def __str__(self) -> str:
+        return self.ip
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None and self.blocked_until > timezone.now()

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
+from django.db.models import Prefetch, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from lists.models import ListTranslation, MailingList, RedirectValue
+from lists.models import (
+    AllowedNetwork,
+    Category,
+    ListTranslation,
+    Mailer,
+    MailerAccess,
+    MailerApiKey,
+    MailingList,
+    RedirectValue,
+)
 
 DEFAULT_THANK_YOU_TITLE = _("You are unsubscribed")
 DEFAULT_THANK_YOU_TEXT = _("You will not receive this list any more.")
@@ -51,3 +62,32 @@ def thank_you_for(*, mailing_list: MailingList, language: str) -> ThankYou:
         redirect_value=translation.redirect_value,
         redirect_parameter=translation.redirect_parameter,
     )
+
+
+def accesses_for_mailer(*, mailer: Mailer) -> QuerySet[MailerAccess]:
+    """The lists a mailer may use, with their categories, in list-name order."""
+    return (
+        MailerAccess.objects.filter(mailer=mailer)
+        .select_related("mailing_list")
+        .prefetch_related(
+            Prefetch("mailing_list__categories", queryset=Category.objects.order_by("position"))
+        )
+        .order_by("mailing_list__name", "pk")
+    )
+
+
+def access_for_list(*, mailer: Mailer, list_uuid: UUID | str) -> MailerAccess | None:
+    """The mailer's access to one list, or None when it has none (or the list is unknown)."""
+    return (
+        MailerAccess.objects.select_related("mailing_list", "mailer")
+        .filter(mailer=mailer, mailing_list__uuid=list_uuid)
+        .first()
+    )
+
+
+def networks_for_mailer(*, mailer: Mailer) -> list[str]:
+    return list(AllowedNetwork.objects.filter(mailer=mailer).values_list("cidr", flat=True))
+
+
+def api_keys_for_mailer(*, mailer: Mailer) -> QuerySet[MailerApiKey]:
+    return MailerApiKey.objects.filter(mailer=mailer).order_by("revoked", "-created")

@@ -1,7 +1,7 @@
 """Subscriber forms. They only parse; views hand the result to a consent service.
 
 The preference center's form has one switch per category, the optional reason, the action;
-the hosted page's form asks for one address.
+the hosted page's form asks for one address; the portal's names a new API key.
 """
 
 from __future__ import annotations
@@ -114,3 +114,13 @@ class AddressForm(forms.Form):
             return normalize_address(self.cleaned_data["email"])
         except InvalidAddress as exc:
             raise forms.ValidationError(exc.text, code=exc.code) from exc
+
+
+class ApiKeyForm(forms.Form):
+    """The portal's "new API key" form."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=50,
+        help_text=_("What the key is for, e.g. “CRM sync” or “nightly suppression download”."),
+    )

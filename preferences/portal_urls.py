@@ -1,15 +1,21 @@
-"""Mailer portal. SCAFFOLD: replaced by the mailers work (issue 6)."""
+"""Mailer portal (`/portal/`): login, service links per list, API keys, allowed networks."""
 
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
-
-def _pending(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
+from preferences.views import portal
 
 urlpatterns = [
-    path("", _pending, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="admin/login.html"), name="login"),
+    path("", portal.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="portal/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("<int:mailer_id>/lists/<uuid:list_uuid>/", portal.list_links, name="list-links"),
+    path("<int:mailer_id>/keys/", portal.api_keys, name="api-keys"),
+    path("<int:mailer_id>/keys/<str:prefix>/revoke/", portal.revoke_key, name="revoke-key"),
 ]

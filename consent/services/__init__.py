@@ -18,21 +18,27 @@ from consent.services.core import (
 )
 from consent.services.esp import EspOptOut, record_esp_opt_outs
 from consent.services.imports import ImportResult, import_suppressions
+from consent.services.links import LinksResult, links_for_addresses
 from consent.services.mailto import MailtoResult, process_mailto
 from consent.services.preferences import PreferencesSaved, set_preferences
+from consent.services.reports import ReportResult, ScrubResult, report_opt_outs, scrub
 from consent.services.webhooks import queue_webhooks, send_delivery, sweep_webhooks
 
 __all__ = [
     "EspOptOut",
     "ImportResult",
+    "LinksResult",
     "MailtoResult",
     "Outcome",
     "PreferencesSaved",
+    "ReportResult",
+    "ScrubResult",
     "contact_for_address",
     "esp",
     "import_suppressions",
     "imports",
     "is_suppressed",
+    "links_for_addresses",
     "mailto",
     "process_mailto",
     "queue_webhooks",
@@ -40,7 +46,9 @@ __all__ = [
     "record_event",
     "record_opt_in",
     "record_opt_out",
+    "report_opt_outs",
     "resubscribe",
+    "scrub",
     "send_delivery",
     "set_preferences",
     "sweep_webhooks",

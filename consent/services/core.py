@@ -58,6 +58,17 @@ def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
     return contact
 
 
+def new_suppression(
+    *, contact: Contact, mailing_list: MailingList, category: Category | None
+) -> Suppression:
+    """The suppression `record_opt_out` creates for this contact, unsaved (for batches)."""
+    return Suppression(
+        mailing_list=mailing_list,
+        category=category,
+        **_subject(contact=contact, mailing_list=mailing_list),
+    )
+
+
 def _subject(*, contact: Contact, mailing_list: MailingList) -> dict[str, object]:
     """Whom a new suppression belongs to: the person at channel level, else the address."""
     if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
@@ -93,7 +104,34 @@ def record_event(
     A change also writes its webhook outbox rows here, in the same transaction. A repeat
     (changed=False) is evidence only: receivers learn of state changes, not of every click.
     """
-    event = ConsentEvent.objects.create(
+    event = new_event(
+        action=action,
+        contact=contact,
+        mailing_list=mailing_list,
+        category=category,
+        origin=origin,
+        changed=changed,
+    )
+    event.save(force_insert=True)
+    if changed:
+        webhooks.queue_webhooks(event=event)
+    return event
+
+
+def new_event(
+    *,
+    action: Action,
+    contact: Contact,
+    mailing_list: MailingList,
+    category: Category | None,
+    origin: Origin,
+    changed: bool,
+) -> ConsentEvent:
+    """The event `record_event` appends, unsaved, so batch services can insert many at once.
+
+    A batch that inserts changed events itself must queue their webhooks too.
+    """
+    return ConsentEvent(
         action=action,
         scope=Scope.CATEGORY if category is not None else Scope.LIST,
         level=_level(contact=contact, mailing_list=mailing_list),
@@ -111,9 +149,6 @@ def record_event(
         request_id=origin.request_id,
         detail=origin.detail,
     )
-    if changed:
-        webhooks.queue_webhooks(event=event)
-    return event
 
 
 @transaction.atomic(savepoint=False)

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -67,23 +68,33 @@ def queue_webhooks(*, event: ConsentEvent) -> list[WebhookDelivery]:
     Call inside the transaction that wrote the event (`record_event` does), so the message
     exists exactly when the change does.
     """
-    event_type = EVENT_TYPES.get(Action(event.action))
-    if event_type is None:
-        return []
-    mailing_list = event.mailing_list
-    endpoints = [
-        endpoint
-        for endpoint in Webhook.objects.filter(active=True, team_id=mailing_list.team_id)
-        .filter(Q(lists=mailing_list) | Q(lists=None))
-        .distinct()
-        if event_type.value in endpoint.event_types
-    ]
-    if not endpoints:
-        return []
-    payload = event_payload(event=event, event_type=event_type.value)
+    return queue_webhooks_for_events(events=[event])
+
+
+def queue_webhooks_for_events(*, events: Sequence[ConsentEvent]) -> list[WebhookDelivery]:
+    """`queue_webhooks` for a batch (S2S reports): one endpoint lookup per list and type."""
+    endpoints_by_key: dict[tuple[int, str], list[Webhook]] = {}
+    rows: list[WebhookDelivery] = []
     now = timezone.now()
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
+    for event in events:
+        event_type = EVENT_TYPES.get(Action(event.action))
+        if event_type is None:
+            continue
+        key = (event.mailing_list_id, event_type.value)
+        if key not in endpoints_by_key:
+            mailing_list = event.mailing_list
+            endpoints_by_key[key] = [
+                endpoint
+                for endpoint in Webhook.objects.filter(active=True, team_id=mailing_list.team_id)
+                .filter(Q(lists=mailing_list) | Q(lists=None))
+                .distinct()
+                if event_type.value in endpoint.event_types
+            ]
+        endpoints = endpoints_by_key[key]
+        if not endpoints:
+            continue
+        payload = event_payload(event=event, event_type=event_type.value)
+        rows += [
             WebhookDelivery(
                 webhook=endpoint,
                 event=event,
@@ -94,7 +105,9 @@ def queue_webhooks(*, event: ConsentEvent) -> list[WebhookDelivery]:
             )
             for endpoint in endpoints
         ]
-    )
+    if not rows:
+        return []
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
     for delivery in deliveries:
         transaction.on_commit(partial(tasks.deliver_webhook.delay, delivery.pk))
     return deliveries
