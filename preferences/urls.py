@@ -11,3 +11,10 @@ urlpatterns = [
     path("o/<str:token>/", unsubscribe.one_click, name="one_click"),
     path("x/<uuid:list_uuid>/<str:pixel_key>.gif", unsubscribe.pixel, name="pixel"),
 ]
+
+# Journey platforms' customer-managed one-click endpoint (issue 9).
+from preferences.views import journey  # noqa: E402  # kept apart from the block above
+
+urlpatterns += [
+    path("j/<str:endpoint_key>/", journey.one_click, name="journey_one_click"),
+]

@@ -52,17 +52,26 @@ def contact_for_address(*, address: str, profile_key: str = "") -> Contact:
     return contact
 
 
-def _subject(*, contact: Contact, mailing_list: MailingList) -> dict[str, object]:
-    """Whom a new suppression belongs to: the person at channel level, else the address."""
-    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
-        return {"contact": None, "profile_key": contact.profile_key}
-    return {"contact": contact, "profile_key": None}
+def _level(
+    *, contact: Contact, mailing_list: MailingList, level: ConsentLevel | None = None
+) -> ConsentLevel:
+    """The level an opt-out applies at: the one asked for, else the list's.
 
-
-def _level(*, contact: Contact, mailing_list: MailingList) -> str:
-    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
+    Channel level needs a profile key; without one, only the address can be suppressed.
+    """
+    wanted = level or mailing_list.consent_level
+    if wanted == ConsentLevel.CHANNEL and contact.profile_key:
         return ConsentLevel.CHANNEL
     return ConsentLevel.IDENTITY
+
+
+def _subject(
+    *, contact: Contact, mailing_list: MailingList, level: ConsentLevel | None = None
+) -> dict[str, object]:
+    """Whom a new suppression belongs to: the person at channel level, else the address."""
+    if _level(contact=contact, mailing_list=mailing_list, level=level) == ConsentLevel.CHANNEL:
+        return {"contact": None, "profile_key": contact.profile_key}
+    return {"contact": contact, "profile_key": None}
 
 
 def _covering(*, contact: Contact) -> Q:
@@ -81,12 +90,13 @@ def record_event(
     category: Category | None,
     origin: Origin,
     changed: bool,
+    level: ConsentLevel | None = None,
 ) -> ConsentEvent:
     """Append one event. Call inside the transaction that changed (or kept) the state."""
     return ConsentEvent.objects.create(
         action=action,
         scope=Scope.CATEGORY if category is not None else Scope.LIST,
-        level=_level(contact=contact, mailing_list=mailing_list),
+        level=_level(contact=contact, mailing_list=mailing_list, level=level),
         source=origin.source,
         changed=changed,
         contact=contact,
@@ -110,8 +120,13 @@ def record_opt_out(
     mailing_list: MailingList,
     category: Category | None = None,
     origin: Origin,
+    level: ConsentLevel | None = None,
 ) -> Outcome:
-    """Suppress and append the event, inside the caller's transaction."""
+    """Suppress and append the event, inside the caller's transaction.
+
+    `level` overrides the list's consent level for this one opt-out, when the channel that
+    brought it says which it is (a journey platform's `optOutLevel`).
+    """
     if category is not None and category.mailing_list_id != mailing_list.pk:
         raise ValueError("The category belongs to another list.")
     # get_or_create meets the unique constraint (in a savepoint) when two requests race:
@@ -119,7 +134,7 @@ def record_opt_out(
     _, created = Suppression.objects.get_or_create(
         mailing_list=mailing_list,
         category=category,
-        **_subject(contact=contact, mailing_list=mailing_list),  # type: ignore[arg-type]
+        **_subject(contact=contact, mailing_list=mailing_list, level=level),  # type: ignore[arg-type]
     )
     event = record_event(
         action=Action.OPT_OUT,
@@ -128,6 +143,7 @@ def record_opt_out(
         category=category,
         origin=origin,
         changed=created,
+        level=level,
     )
     return Outcome(changed=created, event=event)
 
