@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 
 from lists.models import (
     AllowedNetwork,
+    JourneyIntegration,
     Category,
     ListTranslation,
     Mailer,
@@ -83,3 +84,20 @@ class AllowedNetworkFactory(DjangoModelFactory[AllowedNetwork]):
 
     mailer = factory.SubFactory(MailerFactory)
     cidr = "127.0.0.0/8"
+
+
+class JourneyIntegrationFactory(DjangoModelFactory[JourneyIntegration]):
+    class Meta:
+        model = JourneyIntegration
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Journey Optimizer {n}")
+    team = factory.SubFactory(GroupFactory)
+    client_id = "optout-client-id"
+    client_secret = "p8e-client-secret-value"
+    organization_id = "ABC123@AdobeOrg"
+
+    @factory.post_generation
+    def lists(self, create: bool, extracted: list[MailingList] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.lists.set(extracted)
