@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -55,7 +55,7 @@ def adobe() -> Iterator[FakeAdobe]:
 
 
 def integration_for(fake: FakeAdobe, *lists: MailingList, **kwargs: object) -> JourneyIntegration:
-    return JourneyIntegrationFactory(
+    return JourneyIntegrationFactory.create(
         decrypt_url=f"{fake.url}{DECRYPT_PATH}",
         token_url=f"{fake.url}{TOKEN_PATH}",
         sandbox=fake.sandbox,
@@ -82,15 +82,21 @@ def decrypt(row: JourneyOptOutRequest) -> JourneyOptOutRequest:
     return row
 
 
+def due(row: JourneyOptOutRequest) -> datetime:
+    """A moment just after the row's next attempt is due."""
+    assert row.next_attempt_at is not None
+    return row.next_attempt_at + timedelta(seconds=1)
+
+
 def sweep() -> None:
-    call_command("retry_journey_requests", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("retry_journey_requests", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_channel_level_suppresses_every_identity_of_the_profile_even_on_an_identity_list(
     adobe: FakeAdobe,
 ) -> None:
-    newsletter = MailingListFactory(consent_level=ConsentLevel.IDENTITY)
-    other_address = ContactFactory(address="john.work@example.com", profile_key=PROFILE)
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.IDENTITY)
+    other_address = ContactFactory.create(address="john.work@example.com", profile_key=PROFILE)
     adobe.add_pair("P-1", "I-1", consent_response(email="John@Example.com", level="channel"))
     row = decrypt(receive(integration_for(adobe, newsletter)))
 
@@ -118,9 +124,9 @@ def test_channel_level_suppresses_every_identity_of_the_profile_even_on_an_ident
 def test_identity_level_suppresses_only_that_address_even_on_a_channel_list(
     adobe: FakeAdobe,
 ) -> None:
-    newsletter = MailingListFactory(consent_level=ConsentLevel.CHANNEL)
-    john = ContactFactory(address="john@example.com", profile_key=PROFILE)
-    other_address = ContactFactory(address="john.work@example.com", profile_key=PROFILE)
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
+    john = ContactFactory.create(address="john@example.com", profile_key=PROFILE)
+    other_address = ContactFactory.create(address="john.work@example.com", profile_key=PROFILE)
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com", level="profile"))
 
     decrypt(receive(integration_for(adobe, newsletter)))
@@ -154,7 +160,7 @@ def test_campaign_and_journey_fields_of_the_response_go_to_the_event_detail(
     }
     adobe.add_pair("P-1", "I-1", response)
 
-    decrypt(receive(integration_for(adobe, MailingListFactory())))
+    decrypt(receive(integration_for(adobe, MailingListFactory.create())))
 
     detail = ConsentEvent.objects.get().detail
     assert (detail["campaign_id"], detail["journey_version_id"], detail["journey_action_id"]) == (
@@ -168,7 +174,7 @@ def test_campaign_and_journey_fields_of_the_response_go_to_the_event_detail(
 def test_requests_carry_the_documented_credentials_and_headers() -> None:
     with FakeAdobe(sandbox="prod") as adobe:
         adobe.add_pair("P+/=", "I-1", consent_response(email="john@example.com"))
-        row = decrypt(receive(integration_for(adobe, MailingListFactory()), params="P+/="))
+        row = decrypt(receive(integration_for(adobe, MailingListFactory.create()), params="P+/="))
 
         assert row.state == JourneyRequestState.DONE
         token_call, decrypt_call = adobe.seen
@@ -184,9 +190,11 @@ def test_requests_carry_the_documented_credentials_and_headers() -> None:
 
 
 def test_the_token_is_cached_across_decrypts(adobe: FakeAdobe) -> None:
-    integration = integration_for(adobe, MailingListFactory())
+    integration = integration_for(adobe, MailingListFactory.create())
     for n in range(3):
-        adobe.add_pair(f"P-{n}", "I", consent_response(email=f"p{n}@example.com", profile_id=f"profile-{n}"))
+        adobe.add_pair(
+            f"P-{n}", "I", consent_response(email=f"p{n}@example.com", profile_id=f"profile-{n}")
+        )
         decrypt(receive(integration, params=f"P-{n}", pid="I"))
 
     assert len(adobe.token_requests) == 1
@@ -195,7 +203,7 @@ def test_the_token_is_cached_across_decrypts(adobe: FakeAdobe) -> None:
 
 
 def test_a_401_refreshes_the_token_once_and_the_opt_out_is_recorded(adobe: FakeAdobe) -> None:
-    integration = integration_for(adobe, MailingListFactory())
+    integration = integration_for(adobe, MailingListFactory.create())
     adobe.add_pair("P-1", "I-1", consent_response(email="a@example.com", profile_id="a"))
     adobe.add_pair("P-2", "I-2", consent_response(email="b@example.com", profile_id="b"))
     decrypt(receive(integration, "P-1", "I-1"))
@@ -220,12 +228,11 @@ def test_a_500_leaves_the_row_pending_and_the_sweep_records_it_when_due(
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
     adobe.failures.append(500)
 
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
 
     assert (row.state, row.attempts) == (JourneyRequestState.PENDING, 1)
     assert "500" in row.last_error
-    assert row.next_attempt_at is not None
-    assert row.next_attempt_at - timezone.now() > timedelta(seconds=25)
+    assert due(row) - timezone.now() > timedelta(seconds=25)
     assert not Suppression.objects.exists()
     sweep()  # not due yet
     assert len(adobe.decrypt_requests) == 1
@@ -241,14 +248,14 @@ def test_a_500_leaves_the_row_pending_and_the_sweep_records_it_when_due(
 def test_backoff_doubles_after_each_failure(adobe: FakeAdobe, settings) -> None:
     settings.OPTOUT_JOURNEY_RETRY_BASE_SECONDS = 10
     adobe.failures.extend([502, 503, 504])
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
-    delays = [round((row.next_attempt_at - timezone.now()).total_seconds())]
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
+    delays = [round((due(row) - timezone.now()).total_seconds()) - 1]
     for _ in range(2):
-        moment = row.next_attempt_at + timedelta(seconds=1)
+        moment = due(row)
         with time_machine.travel(moment, tick=False):
             sweep()
         row.refresh_from_db()
-        delays.append(round((row.next_attempt_at - moment).total_seconds()))
+        delays.append(round((due(row) - moment).total_seconds()) - 1)
 
     assert delays == [10, 20, 40]
     assert row.attempts == 3
@@ -259,11 +266,11 @@ def test_a_timeout_is_retried(adobe: FakeAdobe, settings) -> None:
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
     adobe.failures.append("hang")
 
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
     assert row.state == JourneyRequestState.PENDING
     assert "timed out" in row.last_error.lower()
 
-    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+    with time_machine.travel(due(row)):
         sweep()
     row.refresh_from_db()
     assert row.state == JourneyRequestState.DONE
@@ -273,26 +280,26 @@ def test_malformed_json_is_retried(adobe: FakeAdobe) -> None:
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
     adobe.failures.append("malformed")
 
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
 
     assert (row.state, row.last_error) == (
         JourneyRequestState.PENDING,
         "The journey platform's decrypt API failed: decrypt API answered malformed JSON",
     )
-    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+    with time_machine.travel(due(row)):
         sweep()
     row.refresh_from_db()
     assert row.state == JourneyRequestState.DONE
 
 
 def test_nothing_is_lost_while_the_platform_is_down(adobe: FakeAdobe) -> None:
-    integration = integration_for(adobe, MailingListFactory())
+    integration = integration_for(adobe, MailingListFactory.create())
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
     adobe.stop()
 
     row = decrypt(receive(integration))
     for _ in range(3):
-        with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+        with time_machine.travel(due(row)):
             sweep()
         row.refresh_from_db()
     assert (row.state, row.attempts) == (JourneyRequestState.PENDING, 4)
@@ -300,7 +307,7 @@ def test_nothing_is_lost_while_the_platform_is_down(adobe: FakeAdobe) -> None:
     assert not Suppression.objects.exists()
 
     adobe.start()
-    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+    with time_machine.travel(due(row)):
         sweep()
     row.refresh_from_db()
     assert row.state == JourneyRequestState.DONE
@@ -313,8 +320,8 @@ def test_after_the_last_attempt_the_row_fails_and_a_retry_records_it(
     settings.OPTOUT_JOURNEY_MAX_ATTEMPTS = 2
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
     adobe.failures.extend([500, 500])
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
-    with time_machine.travel(row.next_attempt_at + timedelta(seconds=1)):
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
+    with time_machine.travel(due(row)):
         sweep()
     row.refresh_from_db()
     assert (row.state, row.attempts, row.next_attempt_at) == (JourneyRequestState.FAILED, 2, None)
@@ -329,7 +336,7 @@ def test_after_the_last_attempt_the_row_fails_and_a_retry_records_it(
 
 
 def test_a_pair_the_platform_cannot_decrypt_records_nothing(adobe: FakeAdobe) -> None:
-    row = decrypt(receive(integration_for(adobe, MailingListFactory()), "forged", "forged"))
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create()), "forged", "forged"))
 
     assert row.state == JourneyRequestState.REJECTED
     assert "400" in row.last_error
@@ -340,7 +347,7 @@ def test_a_pair_the_platform_cannot_decrypt_records_nothing(adobe: FakeAdobe) ->
 
 def test_running_the_task_twice_records_one_opt_out(adobe: FakeAdobe) -> None:
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
-    row = decrypt(receive(integration_for(adobe, MailingListFactory())))
+    row = decrypt(receive(integration_for(adobe, MailingListFactory.create())))
 
     decrypt(row)
 
@@ -349,7 +356,7 @@ def test_running_the_task_twice_records_one_opt_out(adobe: FakeAdobe) -> None:
 
 
 def test_the_same_pair_received_twice_is_one_row(adobe: FakeAdobe) -> None:
-    integration = integration_for(adobe, MailingListFactory())
+    integration = integration_for(adobe, MailingListFactory.create())
     adobe.add_pair("P-1", "I-1", consent_response(email="john@example.com"))
 
     first = receive(integration)
@@ -365,23 +372,25 @@ def test_the_same_pair_received_twice_is_one_row(adobe: FakeAdobe) -> None:
 def test_email_params_from_the_mailto_address_are_decrypted_the_same_way(
     adobe: FakeAdobe,
 ) -> None:
-    integration = integration_for(adobe, MailingListFactory())
+    integration = integration_for(adobe, MailingListFactory.create())
     adobe.add_email_params("EP-123", consent_response(email="john@example.com", level="profile"))
     recipient = journey_mailto_address(integration=integration)
     email_params = find_email_params("unsubscribe", "Please remove me.\nemailParams=EP-123\n")
     assert email_params == "EP-123"
     assert integration_for_recipient(recipient.upper()) == integration
 
-    row = decrypt(receive_journey_mail(integration=integration, email_params=email_params, origin=ORIGIN))
+    row = decrypt(
+        receive_journey_mail(integration=integration, email_params=email_params, origin=ORIGIN)
+    )
 
     assert row.state == JourneyRequestState.DONE
     assert adobe.decrypt_requests[0].query == {"emailParams": "EP-123"}
-    assert Suppression.objects.get().contact.address == "john@example.com"
+    assert Suppression.objects.get().contact == Contact.objects.get(address="john@example.com")
     assert ConsentEvent.objects.get().detail["channel"] == "mailto"
 
 
 def test_mail_without_email_params_or_to_another_address_is_not_ours() -> None:
     assert find_email_params("unsubscribe", "no parameters here") is None
-    assert find_email_params("emailParams=\"quoted\"") is None
+    assert find_email_params('emailParams="quoted"') is None
     assert integration_for_recipient("unsubscribe+abc.def@example.com") is None
     assert integration_for_recipient("unsubscribe+journey-unknown@example.com") is None

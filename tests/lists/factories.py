@@ -6,8 +6,8 @@ from factory.django import DjangoModelFactory
 
 from lists.models import (
     AllowedNetwork,
-    JourneyIntegration,
     Category,
+    JourneyIntegration,
     ListTranslation,
     Mailer,
     MailerAccess,
