@@ -333,3 +333,31 @@ OPTOUT_REFUSAL_WINDOW_MINUTES = env.int("OPTOUT_REFUSAL_WINDOW_MINUTES", default
 OPTOUT_BLOCK_MINUTES = env.int("OPTOUT_BLOCK_MINUTES", default=60)
 # last_used_at is written at most this often per key, not on every request.
 OPTOUT_API_KEY_TOUCH_SECONDS = env.int("OPTOUT_API_KEY_TOUCH_SECONDS", default=60)
+
+# Journey platforms (customer-managed consent): decrypt calls, retries, and the sweep.
+OPTOUT_JOURNEY_TIMEOUT_SECONDS = env.float("OPTOUT_JOURNEY_TIMEOUT_SECONDS", default=10.0)
+# Attempts before a pending opt-out is marked failed (it stays in admin with a retry action).
+OPTOUT_JOURNEY_MAX_ATTEMPTS = env.int("OPTOUT_JOURNEY_MAX_ATTEMPTS", default=10)
+# Backoff: base * 2 ** (attempt - 1) seconds, capped.
+OPTOUT_JOURNEY_RETRY_BASE_SECONDS = env.int("OPTOUT_JOURNEY_RETRY_BASE_SECONDS", default=30)
+OPTOUT_JOURNEY_RETRY_MAX_SECONDS = env.int("OPTOUT_JOURNEY_RETRY_MAX_SECONDS", default=3600)
+# A cached bearer token is dropped this long before the platform says it expires.
+OPTOUT_JOURNEY_TOKEN_MARGIN_SECONDS = env.int("OPTOUT_JOURNEY_TOKEN_MARGIN_SECONDS", default=300)
+# How often beat re-queues due rows, and how many per run.
+OPTOUT_JOURNEY_SWEEP_SECONDS = env.int("OPTOUT_JOURNEY_SWEEP_SECONDS", default=60)
+OPTOUT_JOURNEY_SWEEP_BATCH = env.int("OPTOUT_JOURNEY_SWEEP_BATCH", default=500)
+# A fresh row is the sweep's only after this grace: its own task normally runs first.
+OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS = env.int("OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS", default=120)
+# Longest params / pid / emailParams accepted; longer ones are refused with 400.
+OPTOUT_JOURNEY_PARAM_MAX_LENGTH = env.int("OPTOUT_JOURNEY_PARAM_MAX_LENGTH", default=4096)
+CELERY_BEAT_SCHEDULE["retry-journey-opt-outs"] = {
+    "task": "consent.tasks.retry_due_journey_requests",
+    "schedule": float(OPTOUT_JOURNEY_SWEEP_SECONDS),
+}
+
+# Our own encrypted link parameters (?params=…&pid=… to a brand's landing page). Secrets,
+# newest first: the first encrypts, all decrypt, so a key is rotated by prepending a new one.
+# Empty: derived from SECRET_KEY and SECRET_KEY_FALLBACKS.
+OPTOUT_LINK_KEYS = env.list("OPTOUT_LINK_KEYS", default=[])
+# Maximum age of encrypted link parameters in days; 0 means they never expire.
+OPTOUT_LINK_MAX_AGE_DAYS = env.int("OPTOUT_LINK_MAX_AGE_DAYS", default=0)

@@ -258,4 +258,4 @@ class ContactAdmin(AddressSearchMixin, ReadOnlyAdmin):
 
 
 # Capabilities with admin modules of their own; importing them registers their models.
-from consent import admin_sync  # noqa: E402, F401
+from consent import admin_journey, admin_sync  # noqa: E402, F401

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lists.models import Category, ConsentLevel, Mailer, MailingList, Webhook
+from lists.models import Category, ConsentLevel, JourneyIntegration, Mailer, MailingList, Webhook
 
 
 class Source(models.TextChoices):
@@ -412,3 +412,78 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
+
+
+class JourneyChannel(models.TextChoices):
+    ONE_CLICK = "one_click", _("One-click URL (params and pid)")
+    MAILTO = "mailto", _("Mailto (emailParams)")
+
+
+class JourneyRequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Recorded")
+    FAILED = "failed", _("Failed after the last retry")
+    REJECTED = "rejected", _("Rejected by the platform")
+
+
+class JourneyOptOutRequest(models.Model):
+    """An encrypted opt-out a journey platform sent us, kept until its decryption succeeds.
+
+    Written in the request that received it, before the answer: once the platform has its
+    200, the opt-out cannot be lost, whatever happens to the decrypt API afterwards.
+    """
+
+    integration = models.ForeignKey(
+        JourneyIntegration,
+        on_delete=models.PROTECT,
+        related_name="opt_out_requests",
+        verbose_name=_("integration"),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=JourneyChannel.choices)
+    # Opaque, encrypted by the platform: no address in clear. For mailto, `params` holds
+    # emailParams and `pid` is empty.
+    params = models.TextField(_("params"))
+    pid = models.TextField(_("pid"), blank=True)
+    # SHA-256 of channel, params and pid: a unique index on the long texts themselves would
+    # exceed PostgreSQL's B-tree row limit for long values.
+    digest = models.CharField(_("digest"), max_length=64)
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=JourneyRequestState.choices,
+        default=JourneyRequestState.PENDING,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    done_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journey_requests",
+        verbose_name=_("contact"),
+    )
+    # Traces of the platform's request, copied onto the consent events once decrypted.
+    ip = models.GenericIPAddressField(_("network (anonymized)"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("journey platform opt-out")
+        verbose_name_plural = _("journey platform opt-outs")
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="journeyrequest_due"),
+        ]
+        constraints = [
+            # The same pair posted twice (mail clients and proxies retry) is one opt-out.
+            models.UniqueConstraint(
+                fields=["integration", "digest"], name="journeyrequest_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} #{self.pk} ({self.get_state_display()})"

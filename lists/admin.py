@@ -384,4 +384,4 @@ class AllowedNetworkAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
 
 
 # Capabilities with admin modules of their own; importing them registers their models.
-from lists import admin_api, admin_webhooks  # noqa: E402, F401
+from lists import admin_api, admin_journey, admin_webhooks  # noqa: E402, F401

@@ -85,6 +85,15 @@ class MailingList(models.Model):
         default=False,
         help_text=_("Transactional mail carries no List-Unsubscribe header at all."),
     )
+    landing_page_url = models.URLField(
+        _("landing page URL"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "The brand's own unsubscribe page. When set, Optout's unsubscribe links lead there "
+            "with encrypted ?params=…&pid=…, which the page decrypts through the API."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Preference center: the reason question and the brand's look.
     reason_mode = models.CharField(
@@ -510,3 +519,106 @@ class BlockedClient(models.Model):
     @property
     def active(self) -> bool:
         return self.lifted_at is None and self.blocked_until > timezone.now()
+
+
+# Journey platforms ("customer managed" consent): the platform puts our endpoint in its
+# headers, appends encrypted parameters, and we decrypt them through its API.
+
+ADOBE_DECRYPT_URL = "https://platform.adobe.io/journey/imp/consent/decrypt"
+ADOBE_TOKEN_URL = "https://ims-na1.adobelogin.com/ims/token/v3"  # noqa: S105  # a URL, not a secret
+ADOBE_DEFAULT_SCOPES = "openid,AdobeID,read_organizations,additional_info.projectedProductContext"
+
+
+class JourneyPlatform(models.TextChoices):
+    ADOBE_JOURNEY_OPTIMIZER = "adobe_journey_optimizer", _("Adobe Journey Optimizer")
+
+
+def new_endpoint_key() -> str:
+    # Lowercase base 32: it also travels in the local part of a mailto address, which some
+    # MTAs case-fold.
+    return base64.b32encode(secrets.token_bytes(15)).decode().lower()
+
+
+class JourneyIntegration(models.Model):
+    """One "customer managed" channel configuration of a journey platform.
+
+    The platform posts opt-outs to this integration's endpoint; they apply to every list of
+    the integration. The client secret is write-only: admin never shows it again.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    team = models.ForeignKey(
+        Group,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="journey_integrations",
+        help_text=_("Marketers of this group manage the integration."),
+    )
+    kind = models.CharField(
+        _("platform"),
+        max_length=40,
+        choices=JourneyPlatform.choices,
+        default=JourneyPlatform.ADOBE_JOURNEY_OPTIMIZER,
+    )
+    lists = models.ManyToManyField(
+        MailingList,
+        related_name="journey_integrations",
+        verbose_name=_("lists"),
+        help_text=_("An opt-out received through this integration applies to each of them."),
+    )
+    active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive integration's endpoint answers 404.")
+    )
+    # Public: it sits in the platform's channel configuration and in every header it sends.
+    endpoint_key = models.CharField(
+        _("endpoint key"), max_length=40, unique=True, default=new_endpoint_key, editable=False
+    )
+    decrypt_url = models.URLField(_("decrypt API URL"), max_length=500, default=ADOBE_DECRYPT_URL)
+    token_url = models.URLField(
+        _("IMS token URL"),
+        max_length=500,
+        default=ADOBE_TOKEN_URL,
+        help_text=_("OAuth server-to-server (client credentials) token endpoint."),
+    )
+    client_id = models.CharField(_("client id"), max_length=200)
+    client_secret = models.CharField(_("client secret"), max_length=500)
+    organization_id = models.CharField(
+        _("organization id"),
+        max_length=200,
+        help_text=_("Sent as x-gw-ims-org-id, e.g. …@AdobeOrg."),
+    )
+    api_key = models.CharField(
+        _("API key"),
+        max_length=200,
+        blank=True,
+        help_text=_("Sent as x-api-key. Leave empty to send the client id, as Adobe expects."),
+    )
+    scopes = models.CharField(
+        _("scopes"),
+        max_length=500,
+        default=ADOBE_DEFAULT_SCOPES,
+        help_text=_("Comma-separated, as listed in the Adobe Developer Console project."),
+    )
+    sandbox = models.CharField(
+        _("sandbox"),
+        max_length=200,
+        blank=True,
+        help_text=_("Sent as x-sandbox-name when set."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journey platform integration")
+        verbose_name_plural = _("journey platform integrations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        # The default repr is safe, but say it: no credential ever appears in a log line.
+        return f"<JourneyIntegration {self.pk} {self.kind}>"
+
+    @property
+    def api_key_header(self) -> str:
+        return self.api_key or self.client_id

@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from lists.models import MailerAccess, MailingList, RedirectValue
+from lists.models import JourneyIntegration, MailerAccess, MailingList, RedirectValue
 from lists.selectors import ThankYou
 
 TOKEN_PLACEHOLDER = "{token}"  # noqa: S105  # a template marker, not a secret
 EMAIL_PLACEHOLDER = "{email}"
+PARAMS_PLACEHOLDER = "{params}"
+PID_PLACEHOLDER = "{pid}"
 # reverse() percent-encodes braces, so placeholders travel as a sentinel and come back after.
 _SENTINEL = "optoutplaceholder0"
 ONE_CLICK_POST_VALUE = "List-Unsubscribe=One-Click"
@@ -68,6 +70,35 @@ def one_click_url(*, mailing_list: MailingList, token: str) -> str:
 
 def pixel_url(*, access: MailerAccess) -> str:
     return _url("preferences:pixel", list_uuid=access.mailing_list.uuid, pixel_key=access.pixel_key)
+
+
+def journey_one_click_url(*, integration: JourneyIntegration) -> str:
+    """The customer-managed one-click URL to paste into the platform's channel configuration."""
+    return _url("preferences:journey_one_click", endpoint_key=integration.endpoint_key)
+
+
+# The mail intake recognizes this tag: `unsubscribe+journey-<key>@domain`.
+JOURNEY_MAILTO_TAG = "journey-"
+
+
+def journey_mailto_address(*, integration: JourneyIntegration) -> str:
+    """The customer-managed mailto address; mail to it carries the platform's emailParams."""
+    return mailto_address(token=f"{JOURNEY_MAILTO_TAG}{integration.endpoint_key}")
+
+
+def landing_page_link(*, mailing_list: MailingList, params: str, pid: str) -> str | None:
+    """The brand's landing page with `params` and `pid` added to its own query string."""
+    if not mailing_list.landing_page_url:
+        return None
+    parts = urlsplit(mailing_list.landing_page_url)
+    query = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if name not in ("params", "pid")
+    ]
+    query += [("params", params), ("pid", pid)]
+    # Braces stay literal so a template's placeholders survive; encrypted values have none.
+    return urlunsplit(parts._replace(query=urlencode(query, safe="{}")))
 
 
 def pixel_snippet(*, access: MailerAccess) -> str:
@@ -214,4 +245,40 @@ def service_links(
         links.append(ServiceLink(label, _url("api:download", list_uuid=uuid, digest=digest)))
     if access is not None:
         links.append(ServiceLink(_("Pixel snippet"), pixel_snippet(access=access)))
+    if mailing_list.landing_page_url:
+        links.append(
+            ServiceLink(
+                _("Landing page link template"),
+                landing_page_link(
+                    mailing_list=mailing_list, params=PARAMS_PLACEHOLDER, pid=PID_PLACEHOLDER
+                )
+                or "",
+                _(
+                    "Optout fills in encrypted params and pid; the page reads them through the "
+                    "decrypt API."
+                ),
+            )
+        )
+    links += journey_service_links(mailing_list=mailing_list)
+    return links
+
+
+def journey_service_links(*, mailing_list: MailingList) -> list[ServiceLink]:
+    """Customer-managed endpoints of the list's active journey platform integrations."""
+    links = []
+    for integration in mailing_list.journey_integrations.filter(active=True).order_by("name"):
+        links += [
+            ServiceLink(
+                _("%(name)s: customer-managed one-click unsubscribe URL (POST)")
+                % {"name": integration.name},
+                journey_one_click_url(integration=integration),
+                _('Paste it into the channel configuration, "Customer managed" option.'),
+            ),
+            ServiceLink(
+                _("%(name)s: customer-managed mailto (unsubscribe) address")
+                % {"name": integration.name},
+                journey_mailto_address(integration=integration),
+                _("Mail to it carries emailParams, decrypted the same way."),
+            ),
+        ]
     return links

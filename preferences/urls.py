@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from preferences.views import center, unsubscribe
+from preferences.views import center, esp, journey, unsubscribe
 
 urlpatterns = [
     path("p/<str:token>/", center.preference_center, name="center"),
@@ -11,11 +11,8 @@ urlpatterns = [
     path("u/<uuid:list_uuid>/<str:token>/", unsubscribe.direct_link, name="direct"),
     path("o/<str:token>/", unsubscribe.one_click, name="one_click"),
     path("x/<uuid:list_uuid>/<str:pixel_key>.gif", unsubscribe.pixel, name="pixel"),
-]
-
-# Continuous ESP sync: each EspConnection gives its ESP this URL with its own uuid.
-from preferences.views import esp  # noqa: E402  # appended block, kept apart for merging
-
-urlpatterns += [
+    # Continuous ESP sync: each EspConnection gives its ESP this URL with its own uuid.
     path("esp/<uuid:connection_uuid>/", esp.esp_webhook, name="esp_webhook"),
+    # A journey platform's customer-managed one-click endpoint, one per integration.
+    path("j/<str:endpoint_key>/", journey.one_click, name="journey_one_click"),
 ]

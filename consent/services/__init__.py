@@ -4,7 +4,7 @@ Callers write `from consent.services import unsubscribe`. Topic modules: `core` 
 opt-in, the event), and one module per later capability (imports, mailto, webhooks, ...).
 """
 
-from consent.services import esp, imports, mailto, webhooks
+from consent.services import esp, imports, journey, mailto, webhooks
 from consent.services.core import (
     Outcome,
     contact_for_address,
@@ -38,6 +38,7 @@ __all__ = [
     "import_suppressions",
     "imports",
     "is_suppressed",
+    "journey",
     "links_for_addresses",
     "mailto",
     "process_mailto",

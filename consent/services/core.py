@@ -69,17 +69,26 @@ def new_suppression(
     )
 
 
-def _subject(*, contact: Contact, mailing_list: MailingList) -> dict[str, object]:
-    """Whom a new suppression belongs to: the person at channel level, else the address."""
-    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
-        return {"contact": None, "profile_key": contact.profile_key}
-    return {"contact": contact, "profile_key": None}
+def _level(
+    *, contact: Contact, mailing_list: MailingList, level: ConsentLevel | None = None
+) -> ConsentLevel:
+    """The level an opt-out applies at: the one asked for, else the list's.
 
-
-def _level(*, contact: Contact, mailing_list: MailingList) -> str:
-    if mailing_list.consent_level == ConsentLevel.CHANNEL and contact.profile_key:
+    Channel level needs a profile key; without one, only the address can be suppressed.
+    """
+    wanted = level or mailing_list.consent_level
+    if wanted == ConsentLevel.CHANNEL and contact.profile_key:
         return ConsentLevel.CHANNEL
     return ConsentLevel.IDENTITY
+
+
+def _subject(
+    *, contact: Contact, mailing_list: MailingList, level: ConsentLevel | None = None
+) -> dict[str, object]:
+    """Whom a new suppression belongs to: the person at channel level, else the address."""
+    if _level(contact=contact, mailing_list=mailing_list, level=level) == ConsentLevel.CHANNEL:
+        return {"contact": None, "profile_key": contact.profile_key}
+    return {"contact": contact, "profile_key": None}
 
 
 def _covering(*, contact: Contact) -> Q:
@@ -98,6 +107,7 @@ def record_event(
     category: Category | None,
     origin: Origin,
     changed: bool,
+    level: ConsentLevel | None = None,
 ) -> ConsentEvent:
     """Append one event. Call inside the transaction that changed (or kept) the state.
 
@@ -111,6 +121,7 @@ def record_event(
         category=category,
         origin=origin,
         changed=changed,
+        level=level,
     )
     event.save(force_insert=True)
     if changed:
@@ -126,6 +137,7 @@ def new_event(
     category: Category | None,
     origin: Origin,
     changed: bool,
+    level: ConsentLevel | None = None,
 ) -> ConsentEvent:
     """The event `record_event` appends, unsaved, so batch services can insert many at once.
 
@@ -134,7 +146,7 @@ def new_event(
     return ConsentEvent(
         action=action,
         scope=Scope.CATEGORY if category is not None else Scope.LIST,
-        level=_level(contact=contact, mailing_list=mailing_list),
+        level=_level(contact=contact, mailing_list=mailing_list, level=level),
         source=origin.source,
         changed=changed,
         contact=contact,
@@ -158,8 +170,13 @@ def record_opt_out(
     mailing_list: MailingList,
     category: Category | None = None,
     origin: Origin,
+    level: ConsentLevel | None = None,
 ) -> Outcome:
-    """Suppress and append the event, inside the caller's transaction."""
+    """Suppress and append the event, inside the caller's transaction.
+
+    `level` overrides the list's consent level for this one opt-out, when the channel that
+    brought it says which it is (a journey platform's `optOutLevel`).
+    """
     if category is not None and category.mailing_list_id != mailing_list.pk:
         raise ValueError("The category belongs to another list.")
     # get_or_create meets the unique constraint (in a savepoint) when two requests race:
@@ -167,7 +184,7 @@ def record_opt_out(
     _, created = Suppression.objects.get_or_create(
         mailing_list=mailing_list,
         category=category,
-        **_subject(contact=contact, mailing_list=mailing_list),  # type: ignore[arg-type]
+        **_subject(contact=contact, mailing_list=mailing_list, level=level),  # type: ignore[arg-type]
     )
     event = record_event(
         action=Action.OPT_OUT,
@@ -176,6 +193,7 @@ def record_opt_out(
         category=category,
         origin=origin,
         changed=created,
+        level=level,
     )
     return Outcome(changed=created, event=event)
 

@@ -8,6 +8,7 @@ from lists.models import (
     AllowedNetwork,
     Category,
     CategoryTranslation,
+    JourneyIntegration,
     ListTranslation,
     Mailer,
     MailerAccess,
@@ -125,3 +126,20 @@ class WebhookFactory(DjangoModelFactory[Webhook]):
     name = factory.Sequence(lambda n: f"CRM {n}")
     url = "http://127.0.0.1:9/hooks"
     team = factory.SubFactory(GroupFactory)
+
+
+class JourneyIntegrationFactory(DjangoModelFactory[JourneyIntegration]):
+    class Meta:
+        model = JourneyIntegration
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Journey Optimizer {n}")
+    team = factory.SubFactory(GroupFactory)
+    client_id = "optout-client-id"
+    client_secret = "p8e-client-secret-value"
+    organization_id = "ABC123@AdobeOrg"
+
+    @factory.post_generation
+    def lists(self, create: bool, extracted: list[MailingList] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.lists.set(extracted)

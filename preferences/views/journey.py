@@ -1,0 +1,73 @@
+"""Customer-managed one-click endpoint of a journey platform integration.
+
+The platform (Adobe Journey Optimizer, "Customer managed") puts this URL in its
+List-Unsubscribe header and in its one-click opt-out links, with its encrypted `params`
+and `pid` appended. RFC 8058 rules: a POST acts at once and answers 200 (no redirect, no
+cookie, no login); a GET only shows a page, because link scanners follow GETs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from consent.models import JourneyChannel, Source
+from consent.origins import Origin
+from consent.services.journey import (
+    InvalidJourneyParams,
+    clean_journey_param,
+    receive_journey_opt_out,
+)
+from lists.models import JourneyIntegration
+
+logger = logging.getLogger(__name__)
+
+
+def _param(request: HttpRequest, name: str) -> str | None:
+    # Lenient like RFC 8058 one-click: the platform may put the pair in the query string or
+    # in a form body (urlencoded or multipart); the query string wins.
+    return request.GET.get(name) or request.POST.get(name)
+
+
+def _confirm_context(request: HttpRequest) -> dict[str, object]:
+    """A link in a message body arrives as a GET: offer one button that POSTs the pair."""
+    try:
+        params = clean_journey_param(request.GET.get("params"), name="params")
+        pid = clean_journey_param(request.GET.get("pid"), name="pid")
+    except InvalidJourneyParams:
+        return {"received": False}
+    return {"received": False, "params": params, "pid": pid}
+
+
+# RFC 8058: the platform and mail clients POST without cookies; the encrypted pair is the proof.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_click(request: HttpRequest, endpoint_key: str) -> HttpResponse:
+    integration = get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
+    if request.method != "POST":  # link scanners follow GETs: show, never act
+        return render(request, "preferences/journey_one_click.html", _confirm_context(request))
+    try:
+        params = clean_journey_param(_param(request, "params"), name="params")
+        pid = clean_journey_param(_param(request, "pid"), name="pid")
+    except InvalidJourneyParams as exc:
+        return HttpResponseBadRequest(exc.text, content_type="text/plain; charset=utf-8")
+    except MultiPartParserError:
+        return HttpResponseBadRequest(
+            "The request body is not a valid form.", content_type="text/plain; charset=utf-8"
+        )
+    origin = Origin.from_request(request, source=Source.JOURNEY_PLATFORM)
+    receive_journey_opt_out(
+        integration=integration,
+        channel=JourneyChannel.ONE_CLICK,
+        params=params,
+        pid=pid,
+        origin=origin,
+    )
+    return render(request, "preferences/journey_one_click.html", {"received": True})
