@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -217,7 +218,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Daily digest of mailers that have not fetched an opt-out within the list's deadline.
+    "honouring-digest": {
+        "task": "consent.send_honouring_digests",
+        "schedule": crontab(hour=env.int("OPTOUT_DIGEST_HOUR", default=7), minute=0),
+    },
+}
 
 # Django REST framework: errors carry a stable code; no proxy is trusted unless configured.
 REST_FRAMEWORK = {
@@ -274,3 +281,5 @@ OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
 OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env.bool("OPTOUT_BENCH_VIEWS", default=False)
+# Default opt-out honouring deadline of a new list, in hours (each list may change it).
+OPTOUT_HONOUR_DEADLINE_HOURS = env.int("OPTOUT_HONOUR_DEADLINE_HOURS", default=48)

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +29,10 @@ class RedirectValue(models.TextChoices):
 
 def new_pixel_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+def default_honour_hours() -> int:
+    return settings.OPTOUT_HONOUR_DEADLINE_HOURS
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -66,6 +71,15 @@ class MailingList(models.Model):
         _("transactional"),
         default=False,
         help_text=_("Transactional mail carries no List-Unsubscribe header at all."),
+    )
+    honour_within_hours = models.PositiveIntegerField(
+        _("opt-out deadline (hours)"),
+        default=default_honour_hours,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A mailer is late when an opt-out older than this has not reached it "
+            "(Gmail and Yahoo ask for 48 hours at most)."
+        ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
