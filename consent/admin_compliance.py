@@ -304,9 +304,12 @@ class ReportForm(forms.Form):
 
 def _report_scope(request: HttpRequest) -> tuple[ReportForm, QuerySet[MailingList], Period]:
     lists = _lists(request)
-    form = ReportForm(request.GET or None, lists=lists)
+    default = Period.last_days(DEFAULT_REPORT_DAYS)
+    form = ReportForm(
+        request.GET or None, lists=lists, initial={"start": default.start, "end": default.end}
+    )
     if not request.GET:
-        return form, lists, Period.last_days(DEFAULT_REPORT_DAYS)
+        return form, lists, default
     if not form.is_valid():
         return form, lists.none(), Period.last_days(DEFAULT_REPORT_DAYS)
     chosen = form.cleaned_data.get("mailing_list")
@@ -357,7 +360,7 @@ def report_csv(request: HttpRequest, table: str) -> StreamingHttpResponse:
     if table not in TABLES:
         raise Http404
     form, lists, period = _report_scope(request)
-    if request.GET and not form.is_valid():
+    if form.is_bound and not form.is_valid():
         raise Http404
     rows = report_table(table=table, lists=lists, period=period)
     writer = csv.writer(_Echo())

@@ -87,9 +87,11 @@ def grouped_bars(rows: Sequence[Row]) -> BarChart:
             )
         if index % every == 0:
             x_labels.append(Tick(position=round(left + bar_width, 2), label=row.label))
+    # Ticks at zero, about half and the top; each sits where its own value belongs.
+    values = [0, top // 2, top] if top > 1 else [0, top]
     y_ticks = [
-        Tick(position=round(TOP + plot_height - plot_height * share, 2), label=str(value))
-        for share, value in ((0.0, 0), (0.5, top // 2 if top > 1 else 0), (1.0, top))
+        Tick(position=round(TOP + plot_height - plot_height * value / top, 2), label=str(value))
+        for value in values
     ]
     return BarChart(
         width=WIDTH,

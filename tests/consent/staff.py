@@ -15,7 +15,7 @@ NO_PASSWORD = None
 
 def marketer(team: Group, *extra: str, password: str | None = NO_PASSWORD) -> User:
     """A staff user of `team` who may look at consent (and `extra` permissions of consent)."""
-    user = UserFactory(is_staff=True, password=password)
+    user = UserFactory.create(is_staff=True, password=password)
     user.groups.add(team)
     codenames = [*MARKETER_PERMISSIONS, *extra]
     user.user_permissions.add(
@@ -25,4 +25,4 @@ def marketer(team: Group, *extra: str, password: str | None = NO_PASSWORD) -> Us
 
 
 def superuser(password: str | None = NO_PASSWORD) -> User:
-    return UserFactory(is_staff=True, is_superuser=True, password=password)
+    return UserFactory.create(is_staff=True, is_superuser=True, password=password)

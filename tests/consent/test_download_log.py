@@ -40,8 +40,8 @@ def download(mailer, mailing_list, at, *, since=None, kind=DownloadKind.DOWNLOAD
 
 
 def test_record_download_stores_who_what_when_and_the_newest_event_covered() -> None:
-    access = MailerAccessFactory()
-    event = opt_out(ContactFactory(), access.mailing_list, MONDAY)
+    access = MailerAccessFactory.create()
+    event = opt_out(ContactFactory.create(), access.mailing_list, MONDAY)
     since = MONDAY - timedelta(days=7)
 
     log = download(access.mailer, access.mailing_list, MONDAY + timedelta(hours=1), since=since)
@@ -61,7 +61,7 @@ def test_record_download_stores_who_what_when_and_the_newest_event_covered() -> 
 
 
 def test_watermark_of_a_list_without_opt_outs_covers_nothing() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
 
     log = download(access.mailer, access.mailing_list, MONDAY)
 
@@ -69,11 +69,13 @@ def test_watermark_of_a_list_without_opt_outs_covers_nothing() -> None:
 
 
 def test_each_mailer_first_receives_an_opt_out_with_its_first_covering_download() -> None:
-    newsletter = MailingListFactory()
-    early, late, never = (MailerAccessFactory(mailing_list=newsletter) for _ in range(3))
-    MailerAccessFactory(mailing_list=newsletter, can_download=False)  # cannot fetch: not listed
+    newsletter = MailingListFactory.create()
+    early, late, never = (MailerAccessFactory.create(mailing_list=newsletter) for _ in range(3))
+    MailerAccessFactory.create(
+        mailing_list=newsletter, can_download=False
+    )  # cannot fetch: not listed
     download(early.mailer, newsletter, MONDAY - timedelta(hours=1))  # before: covers nothing
-    event = opt_out(ContactFactory(), newsletter, MONDAY)
+    event = opt_out(ContactFactory.create(), newsletter, MONDAY)
     download(early.mailer, newsletter, MONDAY + timedelta(hours=2))
     download(early.mailer, newsletter, MONDAY + timedelta(hours=5))
     download(late.mailer, newsletter, MONDAY + timedelta(hours=30), kind=DownloadKind.SCRUB)
@@ -89,8 +91,8 @@ def test_each_mailer_first_receives_an_opt_out_with_its_first_covering_download(
 
 
 def test_a_changes_since_download_that_starts_after_the_opt_out_does_not_deliver_it() -> None:
-    access = MailerAccessFactory()
-    event = opt_out(ContactFactory(), access.mailing_list, MONDAY)
+    access = MailerAccessFactory.create()
+    event = opt_out(ContactFactory.create(), access.mailing_list, MONDAY)
     later = MONDAY + timedelta(hours=3)
     download(access.mailer, access.mailing_list, MONDAY + timedelta(hours=4), since=later)
     download(access.mailer, access.mailing_list, MONDAY + timedelta(hours=6), since=MONDAY)
@@ -101,11 +103,11 @@ def test_a_changes_since_download_that_starts_after_the_opt_out_does_not_deliver
 
 
 def test_a_download_from_another_list_or_mailer_delivers_nothing() -> None:
-    access = MailerAccessFactory()
-    other = MailerAccessFactory(mailer=access.mailer)
-    stranger = MailerFactory()
-    event = opt_out(ContactFactory(), access.mailing_list, MONDAY)
-    opt_out(ContactFactory(), other.mailing_list, MONDAY)
+    access = MailerAccessFactory.create()
+    other = MailerAccessFactory.create(mailer=access.mailer)
+    stranger = MailerFactory.create()
+    event = opt_out(ContactFactory.create(), access.mailing_list, MONDAY)
+    opt_out(ContactFactory.create(), other.mailing_list, MONDAY)
     download(access.mailer, other.mailing_list, MONDAY + timedelta(hours=1))
     download(stranger, access.mailing_list, MONDAY + timedelta(hours=1))
 
@@ -115,9 +117,9 @@ def test_a_download_from_another_list_or_mailer_delivers_nothing() -> None:
 
 
 def test_the_mailer_that_reported_an_opt_out_knew_it_from_the_start() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     origin = Origin(source=Source.S2S, mailer=access.mailer)
-    event = opt_out(ContactFactory(), access.mailing_list, MONDAY, origin=origin)
+    event = opt_out(ContactFactory.create(), access.mailing_list, MONDAY, origin=origin)
 
     (receipt,) = receipts_for_events(events=[event])[event.pk]
 
@@ -127,10 +129,13 @@ def test_the_mailer_that_reported_an_opt_out_knew_it_from_the_start() -> None:
 def test_receipts_take_one_query_per_mailer_whatever_the_number_of_events(
     django_assert_num_queries,
 ) -> None:
-    newsletter = MailingListFactory()
+    newsletter = MailingListFactory.create()
     for _ in range(2):
-        MailerAccessFactory(mailing_list=newsletter)
-    events = [opt_out(ContactFactory(), newsletter, MONDAY + timedelta(minutes=i)) for i in range(5)]
+        MailerAccessFactory.create(mailing_list=newsletter)
+    events = [
+        opt_out(ContactFactory.create(), newsletter, MONDAY + timedelta(minutes=i))
+        for i in range(5)
+    ]
 
     with django_assert_num_queries(3):  # the accesses, then one per mailer
         receipts = receipts_for_events(events=events)

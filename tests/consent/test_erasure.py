@@ -33,8 +33,12 @@ def opted_out_contact(*lists):
                 ip="203.0.113.0",
                 user_agent="Firefox",
                 request_id="req-1",
-                detail={"email": ADDRESS, "form": {"typed": ADDRESS.upper(), "lang": "en"},
-                        "campaign": "spring", "cc": ["x", ADDRESS]},
+                detail={
+                    "email": ADDRESS,
+                    "form": {"typed": ADDRESS.upper(), "lang": "en"},
+                    "campaign": "spring",
+                    "cc": ["x", ADDRESS],
+                },
             ),
         )
     return contact
@@ -102,7 +106,7 @@ def test_erasure_on_postgresql_passes_the_trigger_and_leaves_no_address(on_postg
 
 @pytest.mark.django_db
 def test_erasing_twice_changes_nothing_the_second_time() -> None:
-    contact = opted_out_contact(MailingListFactory())
+    contact = opted_out_contact(MailingListFactory.create())
     forget_contact(contact=contact, origin=ADMIN, erased_by="dpo")
 
     again = forget_contact(contact=contact, origin=ADMIN, erased_by="dpo")
@@ -113,7 +117,7 @@ def test_erasing_twice_changes_nothing_the_second_time() -> None:
 
 @pytest.mark.django_db
 def test_the_orm_still_refuses_to_change_or_delete_events() -> None:
-    opted_out_contact(MailingListFactory())
+    opted_out_contact(MailingListFactory.create())
     event = ConsentEvent.objects.get()
 
     with pytest.raises(EventIsAppendOnly):
@@ -133,15 +137,18 @@ def raw_update(sql: str, params: list[object], *, erasure: bool) -> None:
 
 
 def test_the_trigger_refuses_every_other_change_even_during_erasure(on_postgresql) -> None:
-    contact = opted_out_contact(MailingListFactory())
+    contact = opted_out_contact(MailingListFactory.create())
     event = ConsentEvent.objects.get()
     refused = [
         ("UPDATE consent_consentevent SET source = 'admin' WHERE id = %s", True),
         ("UPDATE consent_consentevent SET ip = NULL, reason = 'x' WHERE id = %s", True),
         ("UPDATE consent_consentevent SET ip = NULL, occurred_at = NOW() WHERE id = %s", True),
         ("UPDATE consent_consentevent SET ip = NULL, user_agent = '' WHERE id = %s", False),
-        ("""UPDATE consent_consentevent SET ip = NULL, user_agent = '',
-            detail = '{"campaign": "autumn"}' WHERE id = %s""", True),
+        (
+            """UPDATE consent_consentevent SET ip = NULL, user_agent = '',
+            detail = '{"campaign": "autumn"}' WHERE id = %s""",
+            True,
+        ),
         ("UPDATE consent_consentevent SET ip = NULL WHERE id = %s", True),  # UA kept
         ("DELETE FROM consent_consentevent WHERE id = %s", True),
     ]
@@ -163,8 +170,8 @@ def test_the_trigger_refuses_every_other_change_even_during_erasure(on_postgresq
 
 @pytest.mark.django_db
 def test_the_evidence_page_erases_for_a_permitted_marketer(client: Client) -> None:
-    team = GroupFactory()
-    contact = opted_out_contact(MailingListFactory(team=team))
+    team = GroupFactory.create()
+    contact = opted_out_contact(MailingListFactory.create(team=team))
     user = marketer(team, "delete_contact")
     client.force_login(user)
 
@@ -185,8 +192,8 @@ def test_the_evidence_page_erases_for_a_permitted_marketer(client: Client) -> No
 
 @pytest.mark.django_db
 def test_marketers_cannot_erase_a_contact_also_on_another_teams_list(client: Client) -> None:
-    team = GroupFactory()
-    contact = opted_out_contact(MailingListFactory(team=team), MailingListFactory())
+    team = GroupFactory.create()
+    contact = opted_out_contact(MailingListFactory.create(team=team), MailingListFactory.create())
     client.force_login(marketer(team, "delete_contact"))
 
     response = client.post(f"/admin/consent/evidence/{contact.pk}/forget/")
@@ -198,8 +205,8 @@ def test_marketers_cannot_erase_a_contact_also_on_another_teams_list(client: Cli
 
 @pytest.mark.django_db
 def test_marketers_without_the_delete_permission_cannot_erase(client: Client) -> None:
-    team = GroupFactory()
-    contact = opted_out_contact(MailingListFactory(team=team))
+    team = GroupFactory.create()
+    contact = opted_out_contact(MailingListFactory.create(team=team))
     client.force_login(marketer(team))
 
     assert client.post(f"/admin/consent/evidence/{contact.pk}/forget/").status_code == 403
@@ -208,10 +215,10 @@ def test_marketers_without_the_delete_permission_cannot_erase(client: Client) ->
 
 @pytest.mark.django_db
 def test_the_admin_action_erases_what_the_user_may_and_reports_the_rest(rf) -> None:
-    team = GroupFactory()
-    mine = opted_out_contact(MailingListFactory(team=team))
-    shared = ContactFactory()
-    unsubscribe(contact=shared, mailing_list=MailingListFactory(), origin=ADMIN)
+    team = GroupFactory.create()
+    mine = opted_out_contact(MailingListFactory.create(team=team))
+    shared = ContactFactory.create()
+    unsubscribe(contact=shared, mailing_list=MailingListFactory.create(), origin=ADMIN)
     request = rf.post("/admin/consent/contact/")
     request.user = marketer(team, "delete_contact")
     request.session = SessionStore()

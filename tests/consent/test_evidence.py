@@ -32,12 +32,14 @@ MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def history():
     """A contact that opted out of a category, then of the list, then back in, on one list,
     and out of a list of another team; one mailer fetched the first opt-out."""
-    team = GroupFactory()
-    contact = ContactFactory(address="alice@example.com")
-    news = CategoryFactory(mailing_list=MailingListFactory(team=team, slug="brand-news"))
+    team = GroupFactory.create()
+    contact = ContactFactory.create(address="alice@example.com")
+    news = CategoryFactory.create(
+        mailing_list=MailingListFactory.create(team=team, slug="brand-news")
+    )
     newsletter = news.mailing_list
-    access = MailerAccessFactory(mailing_list=newsletter)
-    hidden = MailingListFactory(slug="other-team-list")
+    access = MailerAccessFactory.create(mailing_list=newsletter)
+    hidden = MailingListFactory.create(slug="other-team-list")
     origin = Origin(
         source=Source.ONE_CLICK,
         ip="192.0.2.0",
@@ -61,9 +63,17 @@ def history():
         unsubscribe(contact=contact, mailing_list=newsletter, origin=Origin(source=Source.MAILTO))
         unsubscribe(contact=contact, mailing_list=hidden, origin=Origin(source=Source.PIXEL))
     with time_machine.travel(MONDAY + timedelta(days=2), tick=False):
-        resubscribe(contact=contact, mailing_list=newsletter, origin=Origin(source=Source.RESUBSCRIBE))
+        resubscribe(
+            contact=contact, mailing_list=newsletter, origin=Origin(source=Source.RESUBSCRIBE)
+        )
         unsubscribe(contact=contact, mailing_list=newsletter, origin=Origin(source=Source.S2S))
-    return {"team": team, "contact": contact, "list": newsletter, "access": access, "hidden": hidden}
+    return {
+        "team": team,
+        "contact": contact,
+        "list": newsletter,
+        "access": access,
+        "hidden": hidden,
+    }
 
 
 @pytest.mark.parametrize(
@@ -84,7 +94,9 @@ def test_search_by_address_or_hash_opens_the_evidence_page(client: Client, histo
     assert response["Location"] == f"/admin/consent/evidence/{history['contact'].pk}/"
 
 
-def test_the_evidence_page_shows_the_timeline_suppressions_and_receipts(client: Client, history) -> None:
+def test_the_evidence_page_shows_the_timeline_suppressions_and_receipts(
+    client: Client, history
+) -> None:
     client.force_login(marketer(history["team"]))
 
     body = client.get(f"/admin/consent/evidence/{history['contact'].pk}/").content.decode()
@@ -164,7 +176,9 @@ def test_a_changed_copy_fails_verification(client: Client, history) -> None:
     assert not verification_of("not evidence at all").found
 
 
-def test_the_printable_page_carries_the_hash_and_verifies(client: Client, history, tmp_path) -> None:
+def test_the_printable_page_carries_the_hash_and_verifies(
+    client: Client, history, tmp_path
+) -> None:
     client.force_login(marketer(history["team"]))
 
     response = client.get(f"/admin/consent/evidence/{history['contact'].pk}/print/")
@@ -224,7 +238,7 @@ def test_a_superuser_sees_every_list(client: Client, history) -> None:
 
 
 def test_a_contact_of_other_teams_only_is_not_found_nor_shown(client: Client, history) -> None:
-    stranger = marketer(GroupFactory())
+    stranger = marketer(GroupFactory.create())
     client.force_login(stranger)
     contact = history["contact"]
 

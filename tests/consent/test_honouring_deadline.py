@@ -36,7 +36,7 @@ MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def opt_out(mailing_list, at, origin=None):
     with time_machine.travel(at, tick=False):
         unsubscribe(
-            contact=ContactFactory(),
+            contact=ContactFactory.create(),
             mailing_list=mailing_list,
             origin=origin or Origin(source=Source.HOSTED_PAGE),
         )
@@ -61,11 +61,11 @@ def status_of(access, now):
 
 
 def test_a_new_list_gives_mailers_48_hours() -> None:
-    assert MailingListFactory().honour_within_hours == 48
+    assert MailingListFactory.create().honour_within_hours == 48
 
 
 def test_a_mailer_is_on_time_until_the_deadline_and_late_after_it() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
 
     just_in_time = status_of(access, MONDAY + timedelta(hours=48))
@@ -79,7 +79,7 @@ def test_a_mailer_is_on_time_until_the_deadline_and_late_after_it() -> None:
 
 
 def test_a_download_after_the_opt_out_makes_the_mailer_up_to_date() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
     download(access, MONDAY + timedelta(hours=47))
 
@@ -91,7 +91,7 @@ def test_a_download_after_the_opt_out_makes_the_mailer_up_to_date() -> None:
 
 
 def test_the_oldest_opt_out_after_the_last_download_is_the_one_that_counts() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
     download(access, MONDAY + timedelta(hours=1))
     opt_out(access.mailing_list, MONDAY + timedelta(hours=2))
@@ -105,7 +105,7 @@ def test_the_oldest_opt_out_after_the_last_download_is_the_one_that_counts() -> 
 
 
 def test_changes_since_downloads_chain_and_a_gap_leaves_its_opt_out_unfetched() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
     download(access, MONDAY + timedelta(hours=1))  # full
     opt_out(access.mailing_list, MONDAY + timedelta(hours=2))
@@ -121,42 +121,52 @@ def test_changes_since_downloads_chain_and_a_gap_leaves_its_opt_out_unfetched() 
 
 
 def test_a_shorter_list_deadline_makes_the_mailer_late_sooner() -> None:
-    access = MailerAccessFactory(mailing_list=MailingListFactory(honour_within_hours=24))
+    access = MailerAccessFactory.create(
+        mailing_list=MailingListFactory.create(honour_within_hours=24)
+    )
     opt_out(access.mailing_list, MONDAY)
 
     assert status_of(access, MONDAY + timedelta(hours=25)).late
 
 
 def test_opt_outs_the_mailer_reported_itself_never_make_it_late() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY, Origin(source=Source.S2S, mailer=access.mailer))
 
     assert not status_of(access, MONDAY + timedelta(days=5)).late
 
 
 def test_repeated_opt_outs_that_changed_nothing_are_not_awaited() -> None:
-    access = MailerAccessFactory()
-    contact = ContactFactory()
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create()
     with time_machine.travel(MONDAY, tick=False):
-        unsubscribe(contact=contact, mailing_list=access.mailing_list, origin=Origin(source=Source.API))
+        unsubscribe(
+            contact=contact, mailing_list=access.mailing_list, origin=Origin(source=Source.API)
+        )
     download(access, MONDAY + timedelta(hours=1))
     with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
-        unsubscribe(contact=contact, mailing_list=access.mailing_list, origin=Origin(source=Source.API))
+        unsubscribe(
+            contact=contact, mailing_list=access.mailing_list, origin=Origin(source=Source.API)
+        )
 
     assert status_of(access, MONDAY + timedelta(days=5)).oldest_unfetched_at is None
 
 
 def test_mailers_that_may_not_download_are_not_watched() -> None:
-    access = MailerAccessFactory(can_download=False)
+    access = MailerAccessFactory.create(can_download=False)
     opt_out(access.mailing_list, MONDAY)
 
     assert honouring_statuses(lists=MailingList.objects.all(), now=MONDAY + timedelta(days=9)) == []
 
 
 def test_the_dashboard_lists_late_mailers_of_the_users_teams_only(client: Client) -> None:
-    ours, theirs = GroupFactory(), GroupFactory()
-    our_access = MailerAccessFactory(mailing_list=MailingListFactory(team=ours, name="Ours"))
-    their_access = MailerAccessFactory(mailing_list=MailingListFactory(team=theirs, name="Theirs"))
+    ours, theirs = GroupFactory.create(), GroupFactory.create()
+    our_access = MailerAccessFactory.create(
+        mailing_list=MailingListFactory.create(team=ours, name="Ours")
+    )
+    their_access = MailerAccessFactory.create(
+        mailing_list=MailingListFactory.create(team=theirs, name="Theirs")
+    )
     opt_out(our_access.mailing_list, MONDAY)
     opt_out(their_access.mailing_list, MONDAY)
     client.force_login(marketer(ours))
@@ -173,7 +183,7 @@ def test_the_dashboard_lists_late_mailers_of_the_users_teams_only(client: Client
 
 
 def test_the_dashboard_says_so_when_everyone_is_on_time(client: Client) -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
     client.force_login(superuser())
 
@@ -185,20 +195,20 @@ def test_the_dashboard_says_so_when_everyone_is_on_time(client: Client) -> None:
 
 
 def test_the_dashboard_refuses_staff_without_consent_permission(client: Client) -> None:
-    client.force_login(UserFactory(is_staff=True, password=None))
+    client.force_login(UserFactory.create(is_staff=True, password=None))
 
     assert client.get("/admin/consent/honouring/").status_code == 403
 
 
 def test_the_digest_goes_to_the_list_owners_once_a_day_and_only_when_someone_is_late() -> None:
-    team = GroupFactory()
-    owner = UserFactory(email="owner@brand.example", password=None)
+    team = GroupFactory.create()
+    owner = UserFactory.create(email="owner@brand.example", password=None)
     owner.groups.add(team)
-    UserFactory(email="", password=None).groups.add(team)  # no address: not a recipient
-    UserFactory(email="gone@brand.example", is_active=False, password=None).groups.add(team)
-    UserFactory(email="stranger@brand.example", password=None)  # not in the team
-    newsletter = MailingListFactory(team=team, name="Newsletter")
-    access = MailerAccessFactory(mailing_list=newsletter)
+    UserFactory.create(email="", password=None).groups.add(team)  # no address: not a recipient
+    UserFactory.create(email="gone@brand.example", is_active=False, password=None).groups.add(team)
+    UserFactory.create(email="stranger@brand.example", password=None)  # not in the team
+    newsletter = MailingListFactory.create(team=team, name="Newsletter")
+    access = MailerAccessFactory.create(mailing_list=newsletter)
     opt_out(newsletter, MONDAY)
 
     on_time = send_honouring_digests(now=MONDAY + timedelta(hours=47))
@@ -227,7 +237,7 @@ def test_the_digest_goes_to_the_list_owners_once_a_day_and_only_when_someone_is_
 
 
 def test_a_late_list_without_owners_sends_nothing() -> None:
-    access = MailerAccessFactory()
+    access = MailerAccessFactory.create()
     opt_out(access.mailing_list, MONDAY)
 
     assert send_honouring_digests(now=MONDAY + timedelta(days=3)) == 0
@@ -236,9 +246,13 @@ def test_a_late_list_without_owners_sends_nothing() -> None:
 
 
 def test_the_portal_include_shows_the_mailer_its_own_status_per_list() -> None:
-    late_access = MailerAccessFactory(mailing_list=MailingListFactory(name="Late list"))
-    fine = MailerAccessFactory(mailer=late_access.mailer, mailing_list=MailingListFactory(name="Fine list"))
-    MailerAccessFactory(mailing_list=MailingListFactory(name="Someone else's"))
+    late_access = MailerAccessFactory.create(
+        mailing_list=MailingListFactory.create(name="Late list")
+    )
+    fine = MailerAccessFactory.create(
+        mailer=late_access.mailer, mailing_list=MailingListFactory.create(name="Fine list")
+    )
+    MailerAccessFactory.create(mailing_list=MailingListFactory.create(name="Someone else's"))
     opt_out(late_access.mailing_list, MONDAY)
     download(fine, MONDAY)
 
