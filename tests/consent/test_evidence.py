@@ -7,13 +7,22 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from consent.models import DownloadKind, Source
 from consent.origins import Origin
 from consent.selectors.compliance import download_watermark
-from consent.selectors.evidence import content_hash, verification_of, webhook_deliveries
+from consent.selectors.evidence import (
+    content_hash,
+    evidence_document,
+    verification_of,
+    webhook_deliveries,
+)
 from consent.services import record_download, resubscribe, unsubscribe
+from lists.models import MailingList
 from tests.consent.factories import ContactFactory
 from tests.consent.staff import marketer, superuser
 from tests.lists.factories import (
@@ -272,3 +281,39 @@ def test_evidence_pages_need_a_logged_in_staff_user(client: Client, history) -> 
 
 def test_without_a_delivery_model_the_webhook_seam_answers_nothing(history) -> None:
     assert webhook_deliveries(event_ids=[1, 2]) == {}
+
+
+def test_the_consent_admin_page_links_the_compliance_pages(client: Client, history) -> None:
+    client.force_login(marketer(history["team"]))
+
+    body = client.get("/admin/consent/").content.decode()
+
+    for url in (
+        "/admin/consent/evidence/",
+        "/admin/consent/honouring/",
+        "/admin/consent/reports/",
+        "/admin/consent/evidence/verify/",
+    ):
+        assert f'href="{url}"' in body
+
+
+def test_the_evidence_document_costs_the_same_queries_for_many_events() -> None:
+    newsletter = MailingListFactory.create()
+    for _ in range(2):
+        MailerAccessFactory.create(mailing_list=newsletter)
+    few, many = ContactFactory.create(), ContactFactory.create()
+    for contact, count in ((few, 2), (many, 12)):
+        for _ in range(count):
+            unsubscribe(contact=contact, mailing_list=newsletter, origin=Origin(source=Source.API))
+    lists = MailingList.objects.all()
+
+    costs = []
+    for contact in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            document = evidence_document(
+                contact=contact, lists=lists, generated_by="t", generated_at=timezone.now()
+            )
+        costs.append(len(queries))
+        assert len(document["events"]) in {2, 12}
+
+    assert costs[0] == costs[1]
