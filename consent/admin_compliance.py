@@ -44,7 +44,7 @@ from consent.selectors.evidence import (
     signed,
     verification_of,
 )
-from consent.selectors.reports import TABLE_TITLES, TABLES, Period, report_table
+from consent.selectors.reports import TABLE_TITLES, TABLES, Period, report, report_table
 from lists.models import MailingList
 
 VIEW_PERMISSION = "consent.view_consentevent"
@@ -319,13 +319,9 @@ def _report_scope(request: HttpRequest) -> tuple[ReportForm, QuerySet[MailingLis
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
     form, lists, period = _report_scope(request)
+    found = report(lists=lists, period=period)
     tables = [
-        {
-            "name": name,
-            "title": TABLE_TITLES[name],
-            "rows": report_table(table=name, lists=lists, period=period),
-        }
-        for name in TABLES
+        {"name": name, "title": TABLE_TITLES[name], "rows": found.table(name)} for name in TABLES
     ]
     return TemplateResponse(
         request,
@@ -336,7 +332,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             form=form,
             period=period,
             tables=tables,
-            chart=grouped_bars(tables[0]["rows"]),  # type: ignore[arg-type]  # list[Row]
+            chart=grouped_bars(found.days),
             query=request.GET.urlencode(),
         ),
     )

@@ -188,6 +188,8 @@ def test_the_evidence_page_erases_for_a_permitted_marketer(client: Client) -> No
     page = client.get(f"/admin/consent/evidence/{contact.pk}/").content.decode()
     assert ADDRESS not in page
     assert "erased" in page
+    found = client.get("/admin/consent/evidence/", {"q": ADDRESS.upper()})
+    assert found["Location"] == f"/admin/consent/evidence/{contact.pk}/"  # by its hash
 
 
 @pytest.mark.django_db
