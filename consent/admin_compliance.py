@@ -66,7 +66,9 @@ def _context(request: HttpRequest, **extra: object) -> dict[str, object]:
     return {**admin.site.each_context(request), **extra}
 
 
-def _visible_contact(request: HttpRequest, contact_id: int) -> tuple[Contact, QuerySet]:
+def _visible_contact(
+    request: HttpRequest, contact_id: int
+) -> tuple[Contact, QuerySet[MailingList]]:
     """The contact if it touched one of the user's lists; 404 otherwise (reveals nothing)."""
     lists = _lists(request)
     contact = get_object_or_404(Contact, pk=contact_id)
@@ -80,7 +82,9 @@ def _visible_contact(request: HttpRequest, contact_id: int) -> tuple[Contact, Qu
     return contact, lists
 
 
-def _document(request: HttpRequest, contact: Contact, lists: QuerySet) -> dict[str, Any]:
+def _document(
+    request: HttpRequest, contact: Contact, lists: QuerySet[MailingList]
+) -> dict[str, Any]:
     return evidence_document(
         contact=contact,
         lists=lists,
