@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -243,6 +244,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "consent.tasks.sweep_webhooks",
         "schedule": env.float("OPTOUT_WEBHOOK_SWEEP_SECONDS", default=30.0),
     },
+    # Daily digest of mailers that have not fetched an opt-out within the list's deadline.
+    "honouring-digest": {
+        "task": "consent.send_honouring_digests",
+        "schedule": crontab(hour=env.int("OPTOUT_DIGEST_HOUR", default=7), minute=0),
+    },
 }
 
 # Django REST framework: errors carry a stable code; no proxy is trusted unless configured.
@@ -300,6 +306,8 @@ OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
 OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env_bool("OPTOUT_BENCH_VIEWS", default=False)
+# Default opt-out honouring deadline of a new list, in hours (each list may change it).
+OPTOUT_HONOUR_DEADLINE_HOURS = env.int("OPTOUT_HONOUR_DEADLINE_HOURS", default=48)
 
 # Imports of unsubscribed addresses from other ESPs.
 OPTOUT_IMPORT_CHUNK_ROWS = env.int("OPTOUT_IMPORT_CHUNK_ROWS", default=5000)

@@ -10,9 +10,12 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import exceptions, views
+from consent import admin_compliance
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Compliance pages (evidence, honouring, reports) live beside the consent admin.
+    path("admin/consent/", include(admin_compliance.urls, namespace="compliance")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api_router", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

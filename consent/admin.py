@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from consent import admin_compliance
 from consent.addresses import HEX_MD5, HEX_SHA256, InvalidAddress, parse_address
 from consent.models import ConsentEvent, Contact, Source, Suppression
 from consent.origins import Origin
@@ -112,6 +113,7 @@ class ConsentEventAdmin(AddressSearchMixin, ReadOnlyAdmin):
         "source",
         "action",
         "changed",
+        "reason",
         ("mailing_list", admin.RelatedOnlyFieldListFilter),
         ("occurred_at", admin.DateFieldListFilter),
     ]
@@ -194,7 +196,7 @@ class ContactAdmin(AddressSearchMixin, ReadOnlyAdmin):
     search_fields = ["address", "profile_key"]
     search_help_text = _("An address, its MD5 or SHA-256, or a profile key.")
     show_full_result_count = False
-    actions = ["unsubscribe_from_list"]
+    actions = ["unsubscribe_from_list", admin_compliance.forget_contacts]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         contacts = super().get_queryset(request)

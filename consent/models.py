@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -152,6 +153,19 @@ class EventQuerySet(models.QuerySet["ConsentEvent"]):
     def update(self, **kwargs: object) -> int:
         raise EventIsAppendOnly
 
+    def erase_traces(self, *, details: dict[int, dict[str, Any]]) -> int:
+        """The one permitted change: blank IP and user agent, shrink `detail`.
+
+        Only `consent.services.compliance.forget_contact` calls this. `details` maps an event
+        id to its detail with the address-bearing keys removed; on PostgreSQL the trigger
+        checks that nothing else changed (migration `consentevent_erasure_exception`).
+        """
+        # QuerySet.update of the base class: ours refuses every other bulk write.
+        count = models.QuerySet.update(self, ip=None, user_agent="")
+        for pk, detail in details.items():
+            models.QuerySet.update(self.filter(pk=pk), detail=detail)
+        return count
+
     def delete(self) -> tuple[int, dict[str, int]]:
         raise EventIsAppendOnly
 
@@ -209,7 +223,20 @@ class ConsentEvent(models.Model):
         ordering = ["-occurred_at", "-pk"]
         indexes = [
             models.Index(fields=["contact", "occurred_at"], name="event_contact_time"),
-            models.Index(fields=["mailing_list", "occurred_at"], name="event_list_time"),
+            # Reports group a list's events by day, source, category and reason: on PostgreSQL
+            # the included columns let them run as index-only scans over a million rows.
+            models.Index(
+                fields=["mailing_list", "occurred_at"],
+                include=["action", "changed", "source", "category", "reason"],
+                name="event_list_time_report",
+            ),
+            # The honouring deadline looks for opt-outs a mailer has not fetched yet, keyed on
+            # when Optout learnt them (an import may carry an old occurred_at).
+            models.Index(
+                fields=["mailing_list", "recorded_at"],
+                condition=Q(action="opt_out", changed=True),
+                name="event_list_optout_recorded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -412,6 +439,89 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempted_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"
+
+
+class DownloadKind(models.TextChoices):
+    DOWNLOAD = "download", _("Suppression download")
+    SCRUB = "scrub", _("Scrub")
+
+
+class DownloadLog(models.Model):
+    """One suppression download or scrub a mailer completed: what it covered, and when.
+
+    `covered_until` is the `recorded_at` of the newest event of the list when the request
+    started (the watermark): every opt-out Optout knew by then (and, for a download with
+    `since`, learnt after `since`) reached the mailer with this request.
+    """
+
+    mailer = models.ForeignKey(
+        Mailer, on_delete=models.PROTECT, related_name="download_logs", verbose_name=_("mailer")
+    )
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.PROTECT,
+        related_name="download_logs",
+        verbose_name=_("list"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=DownloadKind.choices)
+    format = models.CharField(_("format"), max_length=16, blank=True)
+    since = models.DateTimeField(_("changes since"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    covered_event = models.ForeignKey(
+        ConsentEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("newest event covered"),
+    )
+    covered_until = models.DateTimeField(_("covers events recorded until"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("download log")
+        verbose_name_plural = _("download logs")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            # "First download after this opt-out": scanned in request order from the event on.
+            models.Index(
+                fields=["mailing_list", "mailer", "requested_at"], name="downloadlog_coverage"
+            ),
+            models.Index(fields=["mailer", "requested_at"], name="downloadlog_mailer_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.mailing_list} ({self.mailer})"
+
+
+class HonouringDigest(models.Model):
+    """The daily mail to a list's owners about late mailers: at most one per list and day."""
+
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.CASCADE,
+        related_name="honouring_digests",
+        verbose_name=_("list"),
+    )
+    day = models.DateField(_("day"))
+    late_mailers = models.PositiveIntegerField(_("late mailers"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("honouring digest")
+        verbose_name_plural = _("honouring digests")
+        ordering = ["-day", "mailing_list"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailing_list", "day"], name="honouringdigest_unique_list_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_list} {self.day}"
 
 
 class JourneyChannel(models.TextChoices):

@@ -1,6 +1,6 @@
 """What the preference center shows: the list's categories, each with the subscriber's state.
 
-Kept apart from `consent/selectors.py` (downloads, events) because it serves one page.
+Kept apart from `consent/selectors/` (downloads, evidence, reports) because it serves one page.
 """
 
 from __future__ import annotations

@@ -47,3 +47,9 @@ def retry_due_journey_requests() -> int:
     for journey_request_id in ids:
         services.journey.enqueue_journey_request(journey_request_id)
     return len(ids)
+
+
+@shared_task(name="consent.send_honouring_digests", acks_late=True, ignore_result=True)
+def send_honouring_digests() -> int:
+    """Daily (beat): mail each list's owners the mailers late on it. Sent once per list a day."""
+    return services.send_honouring_digests()

@@ -9,7 +9,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator, URLValidator
+from django.core.validators import MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +46,10 @@ OTHER_REASON = "other"  # the built-in free-text reason; list reasons may not ta
 
 def new_pixel_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+def default_honour_hours() -> int:
+    return settings.OPTOUT_HONOUR_DEADLINE_HOURS
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -92,6 +96,15 @@ class MailingList(models.Model):
         help_text=_(
             "The brand's own unsubscribe page. When set, Optout's unsubscribe links lead there "
             "with encrypted ?params=…&pid=…, which the page decrypts through the API."
+        ),
+    )
+    honour_within_hours = models.PositiveIntegerField(
+        _("opt-out deadline (hours)"),
+        default=default_honour_hours,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A mailer is late when an opt-out older than this has not reached it "
+            "(Gmail and Yahoo ask for 48 hours at most)."
         ),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -5,6 +5,12 @@ opt-in, the event), and one module per later capability (imports, mailto, webhoo
 """
 
 from consent.services import esp, imports, journey, mailto, webhooks
+from consent.services.compliance import (
+    Erasure,
+    forget_contact,
+    record_download,
+    send_honouring_digests,
+)
 from consent.services.core import (
     Outcome,
     contact_for_address,
@@ -25,6 +31,7 @@ from consent.services.reports import ReportResult, ScrubResult, report_opt_outs,
 from consent.services.webhooks import queue_webhooks, send_delivery, sweep_webhooks
 
 __all__ = [
+    "Erasure",
     "EspOptOut",
     "ImportResult",
     "LinksResult",
@@ -35,6 +42,7 @@ __all__ = [
     "ScrubResult",
     "contact_for_address",
     "esp",
+    "forget_contact",
     "import_suppressions",
     "imports",
     "is_suppressed",
@@ -43,6 +51,7 @@ __all__ = [
     "mailto",
     "process_mailto",
     "queue_webhooks",
+    "record_download",
     "record_esp_opt_outs",
     "record_event",
     "record_opt_in",
@@ -51,6 +60,7 @@ __all__ = [
     "resubscribe",
     "scrub",
     "send_delivery",
+    "send_honouring_digests",
     "set_preferences",
     "sweep_webhooks",
     "unsubscribe",

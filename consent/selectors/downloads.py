@@ -1,4 +1,4 @@
-"""Reads of consent state that views and APIs share; no writes here."""
+"""Suppression downloads and the scope they read: one query, streamed, no model instances."""
 
 from __future__ import annotations
 
