@@ -193,12 +193,16 @@ def _insert_suppression(
     }
     meta = Suppression._meta
     quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    sql = "INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT DO NOTHING RETURNING {pk}".format(  # noqa: E501, S608  # names from _meta, values as parameters
-        table=quote(meta.db_table),
-        columns=", ".join(quote(field.column) for field in fields),
-        placeholders=", ".join(["%s"] * len(fields)),
-        pk=quote(meta.pk.column),  # type: ignore[union-attr]  # every model has a pk
+    by_name = {field.name: field for field in meta.concrete_fields}
+    fields = [by_name[name] for name in values]
+    # Table and column names come from _meta; every value goes as a parameter.
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    pk = quote(str(meta.pk.column if meta.pk else "id"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {pk}"
     )
     params = [
         field.get_db_prep_save(value, connection)
