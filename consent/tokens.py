@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 
 from consent.models import Contact
 from lists.models import Mailer, MailerAccess, MailingList
+from lists.selectors import HAS_WEBHOOKS, with_webhook_flag
 from lists.services import RecipientLinks, recipient_links
 
 logger = logging.getLogger(__name__)
@@ -104,18 +105,23 @@ def _list_and_mailer(
 ) -> tuple[MailingList | None, Mailer | None]:
     """The token's list and mailer in one query through their access row.
 
+    The same query tells whether the list's team has an active webhook endpoint, so an
+    opt-out of a team without one skips the endpoint lookup.
+
     A mailer whose access was revoked (or who was deleted) after sending still has its
     recipients' opt-outs honoured: the list is read on its own and the event has no mailer.
     """
     if mailer_id is not None:
-        access = (
-            MailerAccess.objects.select_related("mailing_list", "mailer")
-            .filter(mailing_list_id=list_id, mailer_id=mailer_id)
-            .first()
+        accesses = MailerAccess.objects.select_related("mailing_list", "mailer").filter(
+            mailing_list_id=list_id, mailer_id=mailer_id
         )
+        access = with_webhook_flag(accesses, team_field="mailing_list__team_id").first()
         if access is not None:
+            # The flag belongs to the list; the services look for it there.
+            setattr(access.mailing_list, HAS_WEBHOOKS, getattr(access, HAS_WEBHOOKS))
             return access.mailing_list, access.mailer
-    return MailingList.objects.filter(pk=list_id).first(), None
+    lists = MailingList.objects.filter(pk=list_id)
+    return with_webhook_flag(lists, team_field="team_id").first(), None
 
 
 def links_for(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,13 @@ from lists.models import (
     MailerApiKey,
     MailingList,
     RedirectValue,
+    Webhook,
 )
+
+M = TypeVar("M", bound=models.Model)
+
+# Set on a list read through `with_webhook_flag`: False when its team has no active endpoint.
+HAS_WEBHOOKS = "team_has_active_webhook"
 
 DEFAULT_THANK_YOU_TITLE = _("You are unsubscribed")
 DEFAULT_THANK_YOU_TEXT = _("You will not receive this list any more.")
@@ -91,3 +99,18 @@ def networks_for_mailer(*, mailer: Mailer) -> list[str]:
 
 def api_keys_for_mailer(*, mailer: Mailer) -> QuerySet[MailerApiKey]:
     return MailerApiKey.objects.filter(mailer=mailer).order_by("revoked", "-created")
+
+
+def with_webhook_flag(rows: QuerySet[M], *, team_field: str) -> QuerySet[M]:
+    """Annotate `HAS_WEBHOOKS` in the same query that reads the list.
+
+    The hot write paths read the list anyway; this lets them skip the endpoint lookup when
+    the team has no active endpoint. Read fresh with every list, so nothing to invalidate.
+    """
+    active = Webhook.objects.filter(active=True, team_id=OuterRef(team_field))
+    return rows.annotate(**{HAS_WEBHOOKS: Exists(active)})
+
+
+def may_have_webhooks(mailing_list: MailingList) -> bool:
+    """False only when the list was read with the flag and its team has no active endpoint."""
+    return bool(getattr(mailing_list, HAS_WEBHOOKS, True))

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from consent.addresses import parse_address
 from consent.models import Action, ConsentEvent, Contact, Scope, Suppression
@@ -163,6 +164,55 @@ def new_event(
     )
 
 
+def _insert_suppression(
+    *,
+    contact: Contact | None,
+    profile_key: str | None,
+    mailing_list: MailingList,
+    category: Category | None,
+) -> bool:
+    """Insert the suppression unless one exists already; True when this call created it.
+
+    One `INSERT … ON CONFLICT DO NOTHING` instead of get_or_create's read, savepoint, insert
+    and release. Two requests that race meet the partial unique constraints inside the
+    database: the loser waits for the winner's commit and inserts nothing, so there is
+    exactly one suppression and the transaction is never aborted. No conflict target is
+    named, so every unique constraint (all four are partial) counts.
+    """
+    if connection.vendor not in ("postgresql", "sqlite"):  # pragma: no cover
+        _, created = Suppression.objects.get_or_create(
+            contact=contact, profile_key=profile_key, mailing_list=mailing_list, category=category
+        )
+        return created
+    values = {
+        "contact": contact.pk if contact is not None else None,
+        "profile_key": profile_key,
+        "mailing_list": mailing_list.pk,
+        "category": category.pk if category is not None else None,
+        "created_at": timezone.now(),
+    }
+    meta = Suppression._meta
+    quote = connection.ops.quote_name
+    by_name = {field.name: field for field in meta.concrete_fields}
+    fields = [by_name[name] for name in values]
+    # Table and column names come from _meta; every value goes as a parameter.
+    table = quote(meta.db_table)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    pk = quote(str(meta.pk.column if meta.pk else "id"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT DO NOTHING RETURNING {pk}"
+    )
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
+
+
 @transaction.atomic(savepoint=False)
 def record_opt_out(
     *,
@@ -179,9 +229,7 @@ def record_opt_out(
     """
     if category is not None and category.mailing_list_id != mailing_list.pk:
         raise ValueError("The category belongs to another list.")
-    # get_or_create meets the unique constraint (in a savepoint) when two requests race:
-    # the loser reads the winner's row, so there is exactly one suppression.
-    _, created = Suppression.objects.get_or_create(
+    created = _insert_suppression(
         mailing_list=mailing_list,
         category=category,
         **_subject(contact=contact, mailing_list=mailing_list, level=level),  # type: ignore[arg-type]

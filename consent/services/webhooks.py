@@ -28,6 +28,7 @@ from standardwebhooks.webhooks import Webhook as Signer
 from consent import tasks
 from consent.models import Action, ConsentEvent, WebhookAttempt, WebhookDelivery
 from lists.models import Webhook, WebhookEventType
+from lists.selectors import may_have_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +84,9 @@ def queue_webhooks_for_events(*, events: Sequence[ConsentEvent]) -> list[Webhook
         key = (event.mailing_list_id, event_type.value)
         if key not in endpoints_by_key:
             mailing_list = event.mailing_list
+            if not may_have_webhooks(mailing_list):
+                endpoints_by_key[key] = []
+                continue
             endpoints_by_key[key] = [
                 endpoint
                 for endpoint in Webhook.objects.filter(active=True, team_id=mailing_list.team_id)

@@ -3,11 +3,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from consent.models import ConsentEvent, Contact, Source, Suppression
+from consent.models import ConsentEvent, Contact, Source, Suppression, WebhookDelivery
 from consent.tokens import make_token
 from lists.models import MailingList
 from tests.consent.factories import ContactFactory
-from tests.lists.factories import MailerAccessFactory, MailingListFactory
+from tests.lists.factories import MailerAccessFactory, MailingListFactory, WebhookFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -265,16 +265,18 @@ def test_a_repeat_keeps_one_suppression_and_records_every_request(client: Client
 
 # The durable transaction adds two statements: BEGIN and COMMIT in production, a savepoint
 # and its release inside the test's own transaction. Either way the count is the same.
-def test_a_first_one_click_runs_in_eight_statements(
+def test_a_first_one_click_runs_in_four_statements(
     client: Client, django_assert_num_queries
 ) -> None:
     access = MailerAccessFactory.create()
     contact = ContactFactory.create()
     token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
 
-    # contact; list and mailer (one join); suppression lookup; savepoint, insert, release;
-    # webhook endpoints to notify; event insert: eight statements, ten with the transaction's.
-    with django_assert_num_queries(10):
+    # 1. contact; 2. list and mailer through their access row, with "has the team an active
+    # webhook endpoint" in the same query; 3. INSERT … ON CONFLICT DO NOTHING of the
+    # suppression; 4. event insert. No endpoint lookup: the team has none. Six in all with
+    # the transaction's two.
+    with django_assert_num_queries(6):
         response = client.post(
             f"/o/{token}/",
             "List-Unsubscribe=One-Click",
@@ -282,6 +284,31 @@ def test_a_first_one_click_runs_in_eight_statements(
         )
 
     assert response.status_code == 200
+    assert Suppression.objects.filter(contact=contact).count() == 1
+    assert ConsentEvent.objects.get(contact=contact).changed
+
+
+def test_a_first_one_click_of_a_team_with_an_endpoint_queues_its_webhook(
+    client: Client, django_assert_num_queries
+) -> None:
+    access = MailerAccessFactory.create()
+    endpoint = WebhookFactory.create(team=access.mailing_list.team)
+    contact = ContactFactory.create()
+    token = make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
+
+    # The four statements above, then 5. the team's endpoints for this list and 6. their
+    # outbox rows, in the same transaction: eight with the transaction's two.
+    with django_assert_num_queries(8):
+        response = client.post(
+            f"/o/{token}/",
+            "List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    assert response.status_code == 200
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.webhook == endpoint
+    assert delivery.event == ConsentEvent.objects.get(contact=contact)
 
 
 def test_a_repeated_one_click_runs_in_four_statements(
@@ -294,7 +321,8 @@ def test_a_repeated_one_click_runs_in_four_statements(
         content_type="application/x-www-form-urlencoded",
     )
 
-    # contact; list; suppression found; event insert: four, six with the transaction's two.
+    # 1. contact; 2. list (with the webhook flag); 3. the suppression insert, which meets the
+    # existing row and does nothing; 4. event insert: six with the transaction's two.
     with django_assert_num_queries(6):
         client.post(
             f"/o/{token}/",
