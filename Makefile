@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for make test (PYTEST_WORKERS=0 runs in one process).
+PYTEST_WORKERS ?= 2
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 # Links printed by the demo and shown in admin point at the server make run starts.
@@ -38,7 +40,7 @@ run: $(VENV)/.synced
 
 test: $(VENV)/.synced
 	$(COMPILEMESSAGES)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .

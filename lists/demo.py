@@ -1,4 +1,9 @@
-"""Demo data for `make run`: two lists, a mailer and one login per role. Safe to run again."""
+"""Demo data for `make run`: two lists, a mailer and one login per role. Safe to run again.
+
+The newsletter shows every subscriber-facing feature: three categories and two unsubscribe
+reasons, each translated into French and German, and the brand's colour, privacy link and
+footer. The marketer gets what the consent and compliance admin pages need.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,18 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
+from lists.keys import issue_api_key
 from lists.models import (
     AllowedNetwork,
     Category,
+    CategoryTranslation,
     ListTranslation,
     Mailer,
     MailerAccess,
     MailingList,
+    ReasonMode,
+    UnsubscribeReason,
+    UnsubscribeReasonTranslation,
 )
 
 DEMO_TEAM = "demo"
@@ -32,17 +42,72 @@ CATEGORIES = [
     ("events", "Events", "Invitations to webinars and meet-ups."),
 ]
 
+CATEGORY_TRANSLATIONS = {
+    "news": {
+        "fr": ("Actualités", "Les nouveautés, une fois par semaine."),
+        "de": ("Neuigkeiten", "Was es Neues gibt, einmal pro Woche."),
+    },
+    "offers": {
+        "fr": ("Offres", "Réductions et offres spéciales."),
+        "de": ("Angebote", "Rabatte und Sonderangebote."),
+    },
+    "events": {
+        "fr": ("Événements", "Invitations aux webinaires et aux rencontres."),
+        "de": ("Veranstaltungen", "Einladungen zu Webinaren und Treffen."),
+    },
+}
+
+# Reasons are asked (never required) because the list's reason mode is "optional".
+REASONS = [
+    (
+        "too-many",
+        "I receive too many emails",
+        {"fr": "Je reçois trop d'e-mails", "de": "Ich bekomme zu viele E-Mails"},
+    ),
+    (
+        "not-relevant",
+        "The content is not relevant to me",
+        {"fr": "Le contenu ne me concerne pas", "de": "Die Inhalte sind für mich nicht relevant"},
+    ),
+]
+
+BRANDING = {
+    "accent_color": "#6f42c1",
+    "privacy_url": "https://example.com/privacy",
+    "footer_text": "Demo Company, 1 Example Street, Springfield. You subscribed at example.com.",
+}
+
+# Thank-you title and text, and the footer in that language.
 TRANSLATIONS = {
-    "en": ("You are unsubscribed", "You will not receive the demo newsletter any more."),
-    "fr": ("Vous êtes désabonné", "Vous ne recevrez plus la lettre d'information de démo."),
-    "de": ("Sie sind abgemeldet", "Sie erhalten den Demo-Newsletter nicht mehr."),
+    "en": ("You are unsubscribed", "You will not receive the demo newsletter any more.", ""),
+    "fr": (
+        "Vous êtes désabonné",
+        "Vous ne recevrez plus la lettre d'information de démo.",
+        "Demo Company, 1 Example Street, Springfield. Vous vous êtes abonné sur example.com.",
+    ),
+    "de": (
+        "Sie sind abgemeldet",
+        "Sie erhalten den Demo-Newsletter nicht mehr.",
+        "Demo Company, 1 Example Street, Springfield. Sie haben sich auf example.com angemeldet.",
+    ),
 }
 
 ALLOWED_NETWORKS = [("127.0.0.0/8", "IPv4 loopback"), ("::1/128", "IPv6 loopback")]
 
-# Marketers manage the whole lists app; other apps' models they may only look at.
+# Marketers manage the whole lists app; other apps' models they may only look at, plus what
+# the consent and compliance pages act with: opt-out / re-subscribe actions (change
+# suppression), erasure (delete contact), imports, ESP connections and journey retries.
 MARKETER_APPS_FULL = ["lists"]
 MARKETER_APPS_VIEW = ["consent", "preferences"]
+MARKETER_CONSENT_ACTIONS = [
+    "change_suppression",
+    "delete_contact",
+    "add_importjob",
+    "add_espconnection",
+    "change_espconnection",
+    "change_journeyoptoutrequest",
+]
+DEMO_API_KEY_NAME = "demo"
 
 
 @dataclass(frozen=True)
@@ -57,22 +122,7 @@ class Login:
 def seed_demo() -> list[Login]:
     team, _ = Group.objects.get_or_create(name=DEMO_TEAM)
 
-    newsletter, _ = MailingList.objects.get_or_create(
-        slug="demo-newsletter",
-        defaults={"name": "Demo newsletter", "team": team, "default_language": "en"},
-    )
-    for position, (slug, name, description) in enumerate(CATEGORIES):
-        Category.objects.get_or_create(
-            mailing_list=newsletter,
-            slug=slug,
-            defaults={"name": name, "description": description, "position": position},
-        )
-    for language, (title, text) in TRANSLATIONS.items():
-        ListTranslation.objects.get_or_create(
-            mailing_list=newsletter,
-            language=language,
-            defaults={"thank_you_title": title, "thank_you_text": text},
-        )
+    newsletter = _newsletter(team)
     MailingList.objects.get_or_create(
         slug="demo-transactional",
         defaults={"name": "Demo transactional", "team": team, "transactional": True},
@@ -87,7 +137,8 @@ def seed_demo() -> list[Login]:
     marketer, marketer_created = _user("marketer", is_staff=True)
     if marketer_created:
         marketer.groups.add(team)
-        marketer.user_permissions.set(_marketer_permissions())
+    # add() writes only what is missing: an older demo's marketer gains the newer pages.
+    marketer.user_permissions.add(*_marketer_permissions())
     mailer_user, mailer_user_created = _user("mailer")
     mailer.users.add(mailer_user)  # add() of an existing link writes nothing
 
@@ -96,6 +147,61 @@ def seed_demo() -> list[Login]:
         Login("marketer", marketer.get_username(), DEMO_USERS["marketer"], marketer_created),
         Login("mailer", mailer_user.get_username(), DEMO_USERS["mailer"], mailer_user_created),
     ]
+
+
+def _newsletter(team: Group) -> MailingList:
+    newsletter, created = MailingList.objects.get_or_create(
+        slug="demo-newsletter",
+        defaults={
+            "name": "Demo newsletter",
+            "team": team,
+            "default_language": "en",
+            "reason_mode": ReasonMode.OPTIONAL,
+            **BRANDING,
+        },
+    )
+    if not created:
+        # Fill only what is still empty: a colour or footer changed in admin stays.
+        blank = {
+            field: value for field, value in BRANDING.items() if not getattr(newsletter, field)
+        }
+        if blank:
+            MailingList.objects.filter(pk=newsletter.pk).update(**blank)
+    for position, (slug, name, description) in enumerate(CATEGORIES):
+        category, _ = Category.objects.get_or_create(
+            mailing_list=newsletter,
+            slug=slug,
+            defaults={"name": name, "description": description, "position": position},
+        )
+        for language, (name_there, description_there) in CATEGORY_TRANSLATIONS[slug].items():
+            CategoryTranslation.objects.get_or_create(
+                category=category,
+                language=language,
+                defaults={"name": name_there, "description": description_there},
+            )
+    for position, (slug, label, labels) in enumerate(REASONS):
+        reason, _ = UnsubscribeReason.objects.get_or_create(
+            mailing_list=newsletter, slug=slug, defaults={"label": label, "position": position}
+        )
+        for language, label_there in labels.items():
+            UnsubscribeReasonTranslation.objects.get_or_create(
+                reason=reason, language=language, defaults={"label": label_there}
+            )
+    for language, (title, text, footer) in TRANSLATIONS.items():
+        ListTranslation.objects.get_or_create(
+            mailing_list=newsletter,
+            language=language,
+            defaults={"thank_you_title": title, "thank_you_text": text, "footer_text": footer},
+        )
+    return newsletter
+
+
+@transaction.atomic(durable=True)
+def issue_demo_api_key() -> str:
+    """A new API key for the demo mailer (run the demo first); the clear key, shown once."""
+    mailer = Mailer.objects.get(name="demo-mailer")
+    _, clear = issue_api_key(mailer=mailer, name=DEMO_API_KEY_NAME)
+    return clear
 
 
 def _user(
@@ -121,4 +227,7 @@ def _marketer_permissions() -> list[Permission]:
     view = Permission.objects.filter(
         content_type__app_label__in=MARKETER_APPS_VIEW, codename__startswith="view_"
     )
-    return list(full | view)
+    act = Permission.objects.filter(
+        content_type__app_label="consent", codename__in=MARKETER_CONSENT_ACTIONS
+    )
+    return list(full | view | act)

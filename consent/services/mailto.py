@@ -4,6 +4,10 @@ The token comes from the recipient address (the envelope, then Delivered-To, X-O
 To, Cc), else from the subject, else from the plain-text body. Auto-replies, delivery
 reports and forged tokens are ignored and logged (never with an address): an out-of-office
 answer to a newsletter must not unsubscribe anyone.
+
+Mail to a journey integration's address (`unsubscribe+journey-<key>@<domain>`) carries the
+platform's encrypted `emailParams` instead of a token: after the same filters it is stored
+for decryption by `consent.services.journey`, which records the opt-out later.
 """
 
 from __future__ import annotations
@@ -23,7 +27,13 @@ from django.conf import settings
 from consent.models import Source
 from consent.origins import Origin
 from consent.services.core import unsubscribe
+from consent.services.journey import (
+    find_email_params,
+    integration_for_recipient,
+    receive_journey_mail,
+)
 from consent.tokens import read_token
+from lists.models import JourneyIntegration
 from lists.services import mailto_domain
 
 logger = logging.getLogger(__name__)
@@ -43,6 +53,7 @@ BODY_SCAN = 64 * 1024
 
 class MailtoOutcome(enum.Enum):
     UNSUBSCRIBED = "unsubscribed"
+    JOURNEY_RECEIVED = "journey_received"  # stored; the opt-out follows its decryption
     AUTO_REPLY = "auto_reply"
     DELIVERY_REPORT = "delivery_report"
     NO_TOKEN = "no_token"  # noqa: S105  # an outcome, not a secret
@@ -54,7 +65,7 @@ class MailtoOutcome(enum.Enum):
 class MailtoResult:
     outcome: MailtoOutcome
     changed: bool = False
-    found_in: str = ""  # recipient, subject or body
+    found_in: str = ""  # recipient, subject or body: where the token or emailParams was
 
     @property
     def unsubscribed(self) -> bool:
@@ -97,6 +108,23 @@ def _is_auto_reply(message: EmailMessage) -> bool:
     return bool(VACATION_SUBJECT.match(str(message.get("Subject", ""))))
 
 
+def _recipient_headers(message: EmailMessage) -> list[str]:
+    return [
+        str(value)
+        for name in ("Delivered-To", "X-Original-To", "To", "Cc")
+        for value in message.get_all(name, [])
+    ]
+
+
+def _journey_recipient(addresses: Iterable[str]) -> tuple[JourneyIntegration, str] | None:
+    """The first recipient that is an active journey integration's mailto address."""
+    for _, address in getaddresses(list(addresses)):
+        integration = integration_for_recipient(address)
+        if integration is not None:
+            return integration, address
+    return None
+
+
 def _recipient_tokens(addresses: Iterable[str]) -> list[str]:
     prefix = f"{settings.OPTOUT_MAILTO_LOCAL_PART}+".lower()
     tokens = []
@@ -119,11 +147,7 @@ def _body_text(message: EmailMessage) -> str:
 
 
 def _candidates(message: EmailMessage, recipients: Iterable[str]) -> list[tuple[str, str]]:
-    headers = [
-        str(value)
-        for name in ("Delivered-To", "X-Original-To", "To", "Cc")
-        for value in message.get_all(name, [])
-    ]
+    headers = _recipient_headers(message)
     found = [("recipient", token) for token in _recipient_tokens([*recipients, *headers])]
     found += [("subject", m) for m in TOKEN.findall(str(message.get("Subject", "")).lower())]
     found += [("body", m) for m in TOKEN.findall(_body_text(message).lower())]
@@ -146,7 +170,14 @@ def process_mailto(
     if _is_auto_reply(message):
         logger.info("Mailto: auto-reply ignored")
         return MailtoResult(outcome=MailtoOutcome.AUTO_REPLY)
-    candidates = _candidates(message, recipients)
+    recipients = list(recipients)
+    journey = _journey_recipient([*recipients, *_recipient_headers(message)])
+    if journey is not None:
+        return _receive_journey_mail(message, *journey)
+    return _unsubscribe_by_token(message, _candidates(message, recipients))
+
+
+def _unsubscribe_by_token(message: EmailMessage, candidates: list[tuple[str, str]]) -> MailtoResult:
     if not candidates:
         logger.info("Mailto: message without a token ignored")
         return MailtoResult(outcome=MailtoOutcome.NO_TOKEN)
@@ -167,3 +198,29 @@ def process_mailto(
         )
     logger.warning("Mailto: forged or unknown token ignored (%d candidates)", len(candidates))
     return MailtoResult(outcome=MailtoOutcome.FORGED_TOKEN)
+
+
+def _receive_journey_mail(
+    message: EmailMessage, integration: JourneyIntegration, recipient: str
+) -> MailtoResult:
+    places = (
+        ("subject", str(message.get("Subject", ""))),
+        ("body", _body_text(message)),
+        ("recipient", recipient),
+    )
+    found = next(
+        ((place, params) for place, text in places if (params := find_email_params(text))),
+        None,
+    )
+    if found is None:
+        logger.info("Mailto: mail to journey integration %s without emailParams", integration.pk)
+        return MailtoResult(outcome=MailtoOutcome.NO_TOKEN)
+    found_in, email_params = found
+    origin = Origin(
+        source=Source.JOURNEY_PLATFORM,
+        request_id=str(message.get("Message-ID", ""))[:64],
+    )
+    receive_journey_mail(integration=integration, email_params=email_params, origin=origin)
+    logger.info("Mailto: emailParams for journey integration %s stored", integration.pk)
+    # Nothing has changed yet: the opt-out is recorded once the platform decrypts the params.
+    return MailtoResult(outcome=MailtoOutcome.JOURNEY_RECEIVED, found_in=found_in)

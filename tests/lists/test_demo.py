@@ -4,12 +4,15 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
+from django.test import Client, RequestFactory
 
-from lists.models import MailingList
+from consent.models import Contact, Suppression
+from lists.keys import key_for
+from lists.models import MailerApiKey, MailingList, ReasonMode
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +30,15 @@ def snapshot() -> dict[str, list[tuple[object, ...]]]:
         model._meta.label: sorted(model._default_manager.values_list(), key=repr)
         for label in labels
         for model in apps.get_app_config(label).get_models()
-    } | {"m2m": sorted(User.groups.through.objects.values_list(), key=repr)}
+    } | {
+        "groups": sorted(User.groups.through.objects.values_list(), key=repr),
+        "permissions": sorted(User.user_permissions.through.objects.values_list(), key=repr),
+    }
+
+
+def marketer_client(client: Client) -> Client:
+    client.force_login(User.objects.get(username="marketer"))
+    return client
 
 
 def test_the_demo_creates_the_lists_mailer_and_logins_of_the_issue() -> None:
@@ -58,6 +69,108 @@ def test_the_demo_creates_the_lists_mailer_and_logins_of_the_issue() -> None:
         assert password in output
         assert User.objects.get(username=username).check_password(password)
     assert "demo passwords" in output
+
+
+def test_the_demo_newsletter_shows_translated_categories_reasons_and_branding() -> None:
+    run_demo()
+
+    newsletter = MailingList.objects.get(slug="demo-newsletter")
+    assert list(newsletter.categories.values_list("slug", flat=True)) == [
+        "news",
+        "offers",
+        "events",
+    ]
+    for category in newsletter.categories.all():
+        assert sorted(category.translations.values_list("language", flat=True)) == ["de", "fr"]
+    news = newsletter.categories.get(slug="news")
+    assert news.translations.get(language="fr").name == "Actualités"
+    assert news.translations.get(language="de").name == "Neuigkeiten"
+    assert newsletter.reason_mode == ReasonMode.OPTIONAL
+    reasons = list(newsletter.reasons.all())
+    assert [reason.slug for reason in reasons] == ["too-many", "not-relevant"]
+    assert {t.language: t.label for t in reasons[0].translations.all()} == {
+        "fr": "Je reçois trop d'e-mails",
+        "de": "Ich bekomme zu viele E-Mails",
+    }
+    assert newsletter.accent_color == "#6f42c1"
+    assert newsletter.privacy_url == "https://example.com/privacy"
+    assert newsletter.footer_text.startswith("Demo Company")
+    assert newsletter.translations.get(language="de").footer_text.startswith("Demo Company")
+    newsletter.full_clean()  # the demo's values pass the admin's own validation
+
+
+def test_the_demo_fills_missing_branding_but_keeps_what_was_edited() -> None:
+    run_demo()
+    MailingList.objects.filter(slug="demo-newsletter").update(
+        accent_color="#198754", footer_text=""
+    )
+
+    run_demo()
+
+    newsletter = MailingList.objects.get(slug="demo-newsletter")
+    assert newsletter.accent_color == "#198754"
+    assert newsletter.footer_text.startswith("Demo Company")
+
+
+def test_the_demo_marketer_may_use_the_consent_and_compliance_pages(client: Client) -> None:
+    run_demo()
+    marketer = User.objects.get(username="marketer")
+    client = marketer_client(client)
+
+    for permission in [
+        "consent.view_consentevent",
+        "consent.view_suppression",
+        "consent.view_contact",
+        "consent.change_suppression",
+        "consent.delete_contact",
+        "consent.add_importjob",
+        "consent.view_importjob",
+        "consent.view_webhookdelivery",
+        "consent.view_journeyoptoutrequest",
+        "consent.change_journeyoptoutrequest",
+        "lists.change_journeyintegration",
+    ]:
+        assert marketer.has_perm(permission), permission
+    assert not marketer.has_perm("consent.change_consentevent")
+    for url in [
+        "/admin/consent/consentevent/",
+        "/admin/consent/contact/",
+        "/admin/consent/importjob/add/",
+        "/admin/consent/webhookdelivery/",
+        "/admin/consent/journeyoptoutrequest/",
+        "/admin/lists/journeyintegration/add/",
+        "/admin/consent/evidence/",
+        "/admin/consent/honouring/",
+        "/admin/consent/reports/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    request = RequestFactory().get("/admin/consent/suppression/")
+    request.user = marketer
+    assert "resubscribe_selected" in admin.site.get_model_admin(Suppression).get_actions(request)
+    contact_actions = admin.site.get_model_admin(Contact).get_actions(request)
+    assert {"unsubscribe_from_list", "forget_contacts"} <= set(contact_actions)
+
+
+def test_the_demo_prints_a_fresh_api_key_for_the_demo_mailer_on_request() -> None:
+    run_demo()
+    before = snapshot()
+    out = StringIO()
+
+    call_command("demo", force=True, api_key=True, verbosity=0, stdout=out)
+    call_command("demo", force=True, api_key=True, stdout=out)
+
+    first, second = out.getvalue().splitlines()[0], out.getvalue().splitlines()[-1]
+    assert "API key for demo-mailer" in second
+    second = second.rsplit(" ", 1)[-1]
+    assert first != second
+    for clear in (first, second):
+        api_key = key_for(clear)
+        assert api_key is not None
+        assert api_key.mailer.name == "demo-mailer"
+    assert MailerApiKey.objects.count() == 2
+    after = snapshot()
+    del before["lists.MailerApiKey"], after["lists.MailerApiKey"]
+    assert after == before  # the key is all --api-key adds
 
 
 def test_running_the_demo_twice_changes_nothing() -> None:
