@@ -49,7 +49,8 @@ class InvalidLinkParams(OptoutError):
     """Forged, foreign, expired or unknown: one error for all, so nothing is revealed."""
 
     code = "invalid_link_params"
-    http_status = 400
+    # 404, as for a list a key may not use: a well-formed pair that is not ours is not found.
+    http_status = 404
     message = _("params and pid are not a valid pair.")
 
 

@@ -41,9 +41,6 @@ ERROR_CODES = {
     "invalid_api_key": _("The API key is unknown, revoked or expired."),
     "not_found": _("No such list for this key (lists the key may not use are not revealed)."),
     "unknown_category": _("The list has no category with this slug."),
-    "invalid_campaign_fields": _(
-        "Campaign fields: at most 10, names up to 40 characters, values up to 200 characters."
-    ),
     "invalid_link_params": _(
         "params and pid are not a valid pair (forged, expired, or of a list the key may not use)."
     ),

@@ -10,9 +10,11 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from functools import partial
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -24,7 +26,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consent.journey_selectors import consent_changes_for_export
-from consent.linkcrypto import decrypt_link_pair
+from consent.linkcrypto import (
+    CAMPAIGN_FIELDS_MAX,
+    CAMPAIGN_KEY_MAX,
+    CAMPAIGN_VALUE_MAX,
+    decrypt_link_pair,
+)
 from consent.models import DownloadKind, Source
 from consent.origins import Origin, request_id
 from consent.selectors import Digest, suppressions_for_download
@@ -48,6 +55,25 @@ GZIP_WBITS = 31  # zlib's way of asking for a gzip header and trailer
 class CategorySerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
+
+
+class OpaqueTextField(serializers.CharField):
+    """Any string the schema allows, as sent: no trimming, NUL characters included (they
+    reach no database here), so a schema-valid value is never refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
+
+
+class CampaignFieldSerializer(serializers.Serializer):
+    name = OpaqueTextField(max_length=CAMPAIGN_KEY_MAX)
+    value = OpaqueTextField(max_length=CAMPAIGN_VALUE_MAX, allow_blank=True)
 
 
 class ListsApi(MailerApiView):
@@ -83,12 +109,14 @@ class ListsApi(MailerApiView):
 class LinksApi(MailerApiView):
     class InputSerializer(serializers.Serializer):
         emails = StringListField(help_text=_("Up to 1,000 addresses."))
-        campaign = serializers.DictField(
-            child=serializers.CharField(max_length=200, allow_blank=True),
+        campaign = serializers.ListField(
+            child=CampaignFieldSerializer(),
             required=False,
+            max_length=CAMPAIGN_FIELDS_MAX,
             help_text=_(
-                "Campaign fields (at most 10) carried, encrypted, in the landing page link of "
-                "lists that send subscribers to the brand's own page."
+                "Up to 10 campaign fields carried, encrypted, in the landing page link of lists "
+                "that send subscribers to the brand's own page (the decrypt API gives them "
+                "back). A name given twice keeps its last value."
             ),
         )
 
@@ -116,9 +144,7 @@ class LinksApi(MailerApiView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
-            **error_responses(
-                400, 401, 404, 413, 415, 429, extra={400: ("invalid_campaign_fields",)}
-            ),
+            **error_responses(400, 401, 404, 413, 415, 429),
         },
     )
     def post(self, request: Request, list_uuid: UUID) -> Response:
@@ -129,9 +155,8 @@ class LinksApi(MailerApiView):
             batch_field="emails",
             limit=settings.OPTOUT_LINKS_BATCH_MAX,
         )
-        result = links_for_addresses(
-            access=access, addresses=data["emails"], campaign=data.get("campaign")
-        )
+        campaign = {field["name"]: field["value"] for field in data.get("campaign", [])}
+        result = links_for_addresses(access=access, addresses=data["emails"], campaign=campaign)
         return Response(self.OutputSerializer(result).data)
 
 
@@ -393,8 +418,8 @@ class DecryptLinkParamsApi(MailerApiView):
     shape, so a landing page written for the platform works against Optout unchanged."""
 
     class InputSerializer(serializers.Serializer):
-        params = serializers.CharField(max_length=4096, help_text=_("`params` from the link."))
-        pid = serializers.CharField(max_length=4096, help_text=_("`pid` from the link."))
+        params = OpaqueTextField(max_length=4096, help_text=_("`params` from the link."))
+        pid = OpaqueTextField(max_length=4096, help_text=_("`pid` from the link."))
 
     class OutputSerializer(serializers.Serializer):
         profileNameSpace = serializers.CharField()  # noqa: N815  # the platform's field names
@@ -428,7 +453,7 @@ class DecryptLinkParamsApi(MailerApiView):
         parameters=[InputSerializer],
         responses={
             200: OutputSerializer,
-            **error_responses(400, 401, 403, 429, extra={400: ("invalid_link_params",)}),
+            **error_responses(400, 401, 403, 404, 429, extra={404: ("invalid_link_params",)}),
         },
     )
     def get(self, request: Request) -> Response:

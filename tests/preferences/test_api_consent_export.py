@@ -65,6 +65,7 @@ def test_the_export_streams_one_xdm_consent_record_per_change(
     assert records[0]["identityMap"]["Email"] == [{"id": "ann@example.com", "primary": True}]
     assert records[0]["identityMap"]["Email_LC_SHA256"] == [{"id": ann.sha256, "primary": False}]
     assert records[2]["identityMap"]["Email"][0]["id"] == "bob@example.com"
+    assert records[2]["identityMap"]["Email_LC_SHA256"][0]["id"] == bob.sha256
 
 
 def test_the_export_since_a_time_has_only_later_changes(

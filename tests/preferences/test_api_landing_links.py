@@ -39,7 +39,15 @@ def test_the_links_api_sends_recipients_to_the_landing_page_with_encrypted_param
     MailingList.objects.filter(pk=partner.mailing_list.pk).update(landing_page_url=LANDING)
 
     response = _links(
-        api, partner, {"emails": ["Ann@Example.com"], "campaign": {"journeyId": "j-7"}}
+        api,
+        partner,
+        {
+            "emails": ["Ann@Example.com"],
+            "campaign": [
+                {"name": "journeyId", "value": "j-6"},
+                {"name": "journeyId", "value": "j-7"},
+            ],
+        },
     )
 
     assert response.status_code == 200
@@ -69,15 +77,23 @@ def test_without_a_landing_page_the_unsubscribe_link_stays_on_optout(
     assert "params=" not in recipient["unsubscribe_url"]
 
 
-def test_too_many_campaign_fields_are_refused_whether_or_not_the_list_has_a_landing_page(
-    api: Client, partner: Partner
+@pytest.mark.parametrize(
+    "campaign",
+    [
+        [{"name": f"field{n}", "value": "x"} for n in range(11)],
+        [{"name": "", "value": "x"}],
+        [{"name": "n" * 41, "value": "x"}],
+        [{"name": "n", "value": "v" * 201}],
+    ],
+)
+def test_campaign_fields_past_the_limits_are_invalid_input(
+    api: Client, partner: Partner, campaign
 ) -> None:
-    campaign = {f"field{n}": "x" for n in range(11)}
-
     response = _links(api, partner, {"emails": ["ann@example.com"], "campaign": campaign})
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid_campaign_fields"
+    assert response.json()["code"] == "invalid_input"
+    assert "campaign" in response.json()["fields"]
 
 
 def test_links_for_uses_the_landing_page_of_a_list_that_has_one() -> None:

@@ -65,7 +65,7 @@ def test_a_forged_pair_and_a_pair_of_a_foreign_list_get_the_same_error(
         )
     ]
 
-    assert {response.status_code for response in answers} == {400}
+    assert {response.status_code for response in answers} == {404}
     bodies = [{**response.json(), "request_id": ""} for response in answers]
     assert bodies[0]["code"] == "invalid_link_params"
     assert all(body == bodies[0] for body in bodies)
@@ -77,6 +77,12 @@ def test_missing_params_are_invalid_input(api: Client) -> None:
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
     assert "params" in response.json()["fields"]
+
+
+def test_odd_but_schema_valid_values_are_simply_not_a_pair(api: Client) -> None:
+    response = api.get("/api/v1/decrypt/", {"params": "\x00 ", "pid": "   "})
+
+    assert (response.status_code, response.json()["code"]) == (404, "invalid_link_params")
 
 
 def test_decrypt_needs_a_key_and_an_allowed_network(client: Client, partner: Partner) -> None:
