@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from consent.models import Source
@@ -96,6 +97,7 @@ def test_the_export_is_a_generator_written_in_batches(
     settings.OPTOUT_DOWNLOAD_CHUNK_ROWS = 2
 
     response = api.get(_url(partner))
+    assert isinstance(response, StreamingHttpResponse)
     chunks = list(response.streaming_content)
 
     assert [chunk.count(b"\n") for chunk in chunks] == [2, 1]

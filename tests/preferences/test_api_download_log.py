@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from consent.models import DownloadLog, Source
@@ -84,6 +85,7 @@ def test_a_client_that_disconnects_before_the_last_row_records_nothing(
     opt_out(partner, "b@example.com", MONDAY)
 
     response = api.get(f"/api/v1/lists/{partner.mailing_list.uuid}/suppressions/md5/")
+    assert isinstance(response, StreamingHttpResponse)
     first = next(iter(response.streaming_content))
     response.close()
 
