@@ -70,6 +70,11 @@ class OpaqueTextField(serializers.CharField):
             if not isinstance(validator, ProhibitNullCharactersValidator)
         ]
 
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):  # no silent 0 -> "0": the schema says string
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
 
 class CampaignFieldSerializer(serializers.Serializer):
     name = OpaqueTextField(max_length=CAMPAIGN_KEY_MAX)
@@ -454,6 +459,7 @@ class DecryptLinkParamsApi(MailerApiView):
         responses={
             200: OutputSerializer,
             **error_responses(400, 401, 403, 404, 429, extra={404: ("invalid_link_params",)}),
+            414: OpenApiResponse(description="The query is longer than the server accepts."),
         },
     )
     def get(self, request: Request) -> Response:

@@ -84,6 +84,7 @@ def test_without_a_landing_page_the_unsubscribe_link_stays_on_optout(
         [{"name": "", "value": "x"}],
         [{"name": "n" * 41, "value": "x"}],
         [{"name": "n", "value": "v" * 201}],
+        [{"name": "n", "value": 0}],
     ],
 )
 def test_campaign_fields_past_the_limits_are_invalid_input(
