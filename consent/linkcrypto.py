@@ -49,7 +49,8 @@ class InvalidLinkParams(OptoutError):
     """Forged, foreign, expired or unknown: one error for all, so nothing is revealed."""
 
     code = "invalid_link_params"
-    http_status = 400
+    # 404, as for a list a key may not use: a well-formed pair that is not ours is not found.
+    http_status = 404
     message = _("params and pid are not a valid pair.")
 
 
@@ -114,7 +115,8 @@ def _decrypt(value: str, *, kind: str) -> dict[str, object] | None:
     return payload
 
 
-def _clean_campaign(campaign: Mapping[str, object] | None) -> dict[str, str]:
+def clean_campaign(campaign: Mapping[str, object] | None) -> dict[str, str]:
+    """The campaign fields as strings; raises InvalidCampaignFields past the limits."""
     fields = {str(key): str(value) for key, value in (campaign or {}).items()}
     if len(fields) > CAMPAIGN_FIELDS_MAX or any(
         not key or len(key) > CAMPAIGN_KEY_MAX or len(value) > CAMPAIGN_VALUE_MAX
@@ -137,7 +139,7 @@ def encrypt_link_params(
         "k": KIND_PARAMS,
         "l": mailing_list.pk,
         "mr": mailer.pk if mailer is not None else None,
-        "c": _clean_campaign(campaign),
+        "c": clean_campaign(campaign),
     }
     pid = {"v": VERSION, "k": KIND_PID, "l": mailing_list.pk, "ct": contact.pk}
     return LinkParams(params=_encrypt(params), pid=_encrypt(pid))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
 from django.core import signing
 from django.utils.crypto import salted_hmac
 
+from consent.linkcrypto import landing_page_url
 from consent.models import Contact
 from lists.models import Mailer, MailerAccess, MailingList
 from lists.selectors import HAS_WEBHOOKS, with_webhook_flag
@@ -125,10 +127,22 @@ def _list_and_mailer(
 
 
 def links_for(
-    *, contact: Contact, mailing_list: MailingList, mailer: Mailer | None = None
+    *,
+    contact: Contact,
+    mailing_list: MailingList,
+    mailer: Mailer | None = None,
+    campaign: Mapping[str, object] | None = None,
 ) -> RecipientLinks:
-    """Every link and header value for one recipient, signed for this contact and list."""
+    """Every link and header value for one recipient, signed for this contact and list.
+
+    A list with a landing page gets that page as its unsubscribe link, with encrypted
+    `params`/`pid` naming the recipient, the mailer and the `campaign` fields.
+    Raises InvalidCampaignFields for campaign fields over the limits.
+    """
     return recipient_links(
         mailing_list=mailing_list,
         token=make_token(contact=contact, mailing_list=mailing_list, mailer=mailer),
+        landing_page=landing_page_url(
+            contact=contact, mailing_list=mailing_list, mailer=mailer, campaign=campaign
+        ),
     )

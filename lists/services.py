@@ -180,11 +180,18 @@ class RecipientLinks:
         }
 
 
-def recipient_links(*, mailing_list: MailingList, token: str) -> RecipientLinks:
-    """Every link for one recipient (or, with a placeholder token, the template of them)."""
+def recipient_links(
+    *, mailing_list: MailingList, token: str, landing_page: str | None = None
+) -> RecipientLinks:
+    """Every link for one recipient (or, with a placeholder token, the template of them).
+
+    `landing_page` is the recipient's link to the brand's own page (`consent` encrypts its
+    parameters); when given, it is the unsubscribe link. The headers stay on Optout: RFC 8058
+    one-click must reach the endpoint that records the opt-out.
+    """
     return RecipientLinks(
         preference_url=preference_url(mailing_list=mailing_list, token=token),
-        unsubscribe_url=direct_link_url(mailing_list=mailing_list, token=token),
+        unsubscribe_url=landing_page or direct_link_url(mailing_list=mailing_list, token=token),
         one_click_url=one_click_url(mailing_list=mailing_list, token=token)
         if mailing_list.one_click_enabled
         else None,

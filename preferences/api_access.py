@@ -41,6 +41,9 @@ ERROR_CODES = {
     "invalid_api_key": _("The API key is unknown, revoked or expired."),
     "not_found": _("No such list for this key (lists the key may not use are not revealed)."),
     "unknown_category": _("The list has no category with this slug."),
+    "invalid_link_params": _(
+        "params and pid are not a valid pair (forged, expired, or of a list the key may not use)."
+    ),
     "not_permitted": _("The key may see the list but not do this on it."),
     "ip_not_allowed": _("The caller's address is outside the mailer's allowed networks."),
     "client_blocked": _("The address was refused too often and is blocked; see Retry-After."),
@@ -62,9 +65,12 @@ class ErrorSerializer(serializers.Serializer):
     fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """Schema entries for the error statuses an operation may answer."""
-    by_status = {
+def error_responses(
+    *statuses: int, extra: Mapping[int, tuple[str, ...]] | None = None
+) -> dict[int, OpenApiResponse]:
+    """Schema entries for the error statuses an operation may answer; `extra` adds the
+    operation's own codes to a status."""
+    by_status: dict[int, tuple[str, ...]] = {
         400: ("invalid_input", "parse_error"),
         401: ("not_authenticated", "invalid_api_key"),
         403: ("not_permitted", "ip_not_allowed"),
@@ -76,7 +82,10 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     return {
         status: OpenApiResponse(
             ErrorSerializer,
-            description="Error codes: " + ", ".join(f"`{code}`" for code in by_status[status]),
+            description="Error codes: "
+            + ", ".join(
+                f"`{code}`" for code in (*by_status[status], *(extra or {}).get(status, ()))
+            ),
         )
         for status in statuses
     }

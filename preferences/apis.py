@@ -7,12 +7,17 @@ calls one service or selector and answers.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import StreamingHttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -20,13 +25,21 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consent.models import Source
-from consent.origins import Origin
+from consent.journey_selectors import consent_changes_for_export
+from consent.linkcrypto import (
+    CAMPAIGN_FIELDS_MAX,
+    CAMPAIGN_KEY_MAX,
+    CAMPAIGN_VALUE_MAX,
+    decrypt_link_pair,
+)
+from consent.models import DownloadKind, Source
+from consent.origins import Origin, request_id
 from consent.selectors import Digest, suppressions_for_download
-from consent.services import links_for_addresses, report_opt_outs, scrub
+from consent.selectors.compliance import Watermark, download_watermark
+from consent.services import links_for_addresses, record_download, report_opt_outs, scrub
 from lists import services as links
 from lists.errors import NotFound
-from lists.models import ConsentLevel
+from lists.models import ConsentLevel, MailerAccess
 from lists.selectors import accesses_for_mailer
 from preferences.api_access import (
     MailerApiView,
@@ -42,6 +55,30 @@ GZIP_WBITS = 31  # zlib's way of asking for a gzip header and trailer
 class CategorySerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
+
+
+class OpaqueTextField(serializers.CharField):
+    """Any string the schema allows, as sent: no trimming, NUL characters included (they
+    reach no database here), so a schema-valid value is never refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):  # no silent 0 -> "0": the schema says string
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class CampaignFieldSerializer(serializers.Serializer):
+    name = OpaqueTextField(max_length=CAMPAIGN_KEY_MAX)
+    value = OpaqueTextField(max_length=CAMPAIGN_VALUE_MAX, allow_blank=True)
 
 
 class ListsApi(MailerApiView):
@@ -77,6 +114,16 @@ class ListsApi(MailerApiView):
 class LinksApi(MailerApiView):
     class InputSerializer(serializers.Serializer):
         emails = StringListField(help_text=_("Up to 1,000 addresses."))
+        campaign = serializers.ListField(
+            child=CampaignFieldSerializer(),
+            required=False,
+            max_length=CAMPAIGN_FIELDS_MAX,
+            help_text=_(
+                "Up to 10 campaign fields carried, encrypted, in the landing page link of lists "
+                "that send subscribers to the brand's own page (the decrypt API gives them "
+                "back). A name given twice keeps its last value."
+            ),
+        )
 
     class OutputSerializer(serializers.Serializer):
         class RecipientSerializer(serializers.Serializer):
@@ -100,7 +147,10 @@ class LinksApi(MailerApiView):
         operation_id="links",
         summary="Links and List-Unsubscribe header values for a batch of recipients",
         request=InputSerializer,
-        responses={200: OutputSerializer, **error_responses(400, 401, 404, 413, 415, 429)},
+        responses={
+            200: OutputSerializer,
+            **error_responses(400, 401, 404, 413, 415, 429),
+        },
     )
     def post(self, request: Request, list_uuid: UUID) -> Response:
         access = self.access(list_uuid)
@@ -110,7 +160,8 @@ class LinksApi(MailerApiView):
             batch_field="emails",
             limit=settings.OPTOUT_LINKS_BATCH_MAX,
         )
-        result = links_for_addresses(access=access, addresses=data["emails"])
+        campaign = {field["name"]: field["value"] for field in data.get("campaign", [])}
+        result = links_for_addresses(access=access, addresses=data["emails"], campaign=campaign)
         return Response(self.OutputSerializer(result).data)
 
 
@@ -178,7 +229,10 @@ class ScrubApi(MailerApiView):
     @extend_schema(
         operation_id="scrub",
         summary="Which of these addresses or hashes must not be mailed",
-        description="Never writes. Only accepted from the mailer's allowed networks.",
+        description=(
+            "Changes no consent; the answer is logged as the mailer having received the "
+            "opt-outs it covers. Only accepted from the mailer's allowed networks."
+        ),
         request=InputSerializer,
         responses={
             200: OutputSerializer,
@@ -193,10 +247,21 @@ class ScrubApi(MailerApiView):
             batch_field="values",
             limit=settings.OPTOUT_SCRUB_BATCH_MAX,
         )
+        requested_at = timezone.now()
+        watermark = download_watermark(mailing_list=access.mailing_list)
         result = scrub(
             mailing_list=access.mailing_list,
             values=data["values"],
             category=self.category(access, data.get("category")),
+        )
+        record_download(
+            mailer=access.mailer,
+            mailing_list=access.mailing_list,
+            kind=DownloadKind.SCRUB,
+            rows=len(result.suppressed),
+            requested_at=requested_at,
+            watermark=watermark,
+            request_id=request_id(request),
         )
         return Response(self.OutputSerializer(result).data)
 
@@ -211,6 +276,49 @@ def _lines(values: Iterable[str], *, batch: int) -> Iterator[bytes]:
             buffer.clear()
     if buffer:
         yield ("\n".join(buffer) + "\n").encode()
+
+
+class _Counted:
+    """The values of a download, counted as they stream by."""
+
+    def __init__(self, values: Iterable[str]) -> None:
+        self.values = values
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for value in self.values:
+            self.rows += 1
+            yield value
+
+
+def _then(chunks: Iterable[bytes], callback: Callable[[], object]) -> Iterator[bytes]:
+    """`chunks`, then `callback` once the last one is handed to the client. A client that
+    disconnects first closes the generator at a `yield`, so the callback never runs."""
+    yield from chunks
+    callback()
+
+
+def _log_download(  # one row of the download log
+    *,
+    access: MailerAccess,
+    digest: str,
+    since: datetime | None,
+    counted: _Counted,
+    requested_at: datetime,
+    watermark: Watermark,
+    request_id: str,
+) -> None:
+    record_download(
+        mailer=access.mailer,
+        mailing_list=access.mailing_list,
+        kind=DownloadKind.DOWNLOAD,
+        output_format=digest,
+        since=since,
+        rows=counted.rows,
+        requested_at=requested_at,
+        watermark=watermark,
+        request_id=request_id,
+    )
 
 
 def _gzipped(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -240,7 +348,8 @@ class SuppressionDownloadApi(MailerApiView):
         description=(
             "`plain` addresses, or lowercase hex `md5` / `sha256` digests, one per line. "
             "Compressed with `?gzip=1` (a .gz file) or `Accept-Encoding: gzip` "
-            "(Content-Encoding). Only accepted from the mailer's allowed networks."
+            "(Content-Encoding). Only accepted from the mailer's allowed networks. A download "
+            "streamed to its end is logged as the mailer having received the opt-outs in it."
         ),
         parameters=[
             InputSerializer,
@@ -264,26 +373,162 @@ class SuppressionDownloadApi(MailerApiView):
         # A plain dict, not the QueryDict: DRF would read `?since=` as "no since" and send
         # the whole list to a script whose variable happened to be empty.
         data = parse(self.InputSerializer, request.query_params.dict())
-        values = suppressions_for_download(
-            mailing_list=access.mailing_list,
-            digest=Digest(digest),
-            since=data.get("since"),
-            category=self.category(access, data.get("category")),
+        category = self.category(access, data.get("category"))
+        requested_at = timezone.now()
+        # Read before the query: opt-outs recorded while it streams are not claimed as sent.
+        watermark = download_watermark(mailing_list=access.mailing_list)
+        counted = _Counted(
+            suppressions_for_download(
+                mailing_list=access.mailing_list,
+                digest=Digest(digest),
+                since=data.get("since"),
+                category=category,
+            )
         )
-        chunks = _lines(values, batch=settings.OPTOUT_DOWNLOAD_CHUNK_ROWS)
+        log = partial(
+            _log_download,
+            access=access,
+            digest=digest,
+            since=data.get("since"),
+            counted=counted,
+            requested_at=requested_at,
+            watermark=watermark,
+            request_id=request_id(request),
+        )
+        chunks = _lines(counted, batch=settings.OPTOUT_DOWNLOAD_CHUNK_ROWS)
         filename = f"{access.mailing_list.slug}-{digest}.txt"
         accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
         if data["gzip"]:
-            response = StreamingHttpResponse(_gzipped(chunks), content_type="application/gzip")
+            response = StreamingHttpResponse(
+                _then(_gzipped(chunks), log), content_type="application/gzip"
+            )
             filename += ".gz"
         elif accepts_gzip:
             response = StreamingHttpResponse(
-                _gzipped(chunks), content_type="text/plain; charset=utf-8"
+                _then(_gzipped(chunks), log), content_type="text/plain; charset=utf-8"
             )
             response["Content-Encoding"] = "gzip"
         else:
-            response = StreamingHttpResponse(chunks, content_type="text/plain; charset=utf-8")
+            response = StreamingHttpResponse(
+                _then(chunks, log), content_type="text/plain; charset=utf-8"
+            )
         response["Vary"] = "Accept-Encoding"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class DecryptLinkParamsApi(MailerApiView):
+    """What our own `params`/`pid` stand for, in the journey platform's decrypt response
+    shape, so a landing page written for the platform works against Optout unchanged."""
+
+    class InputSerializer(serializers.Serializer):
+        params = OpaqueTextField(max_length=4096, help_text=_("`params` from the link."))
+        pid = OpaqueTextField(max_length=4096, help_text=_("`pid` from the link."))
+
+    class OutputSerializer(serializers.Serializer):
+        profileNameSpace = serializers.CharField()  # noqa: N815  # the platform's field names
+        profileId = serializers.CharField()  # noqa: N815
+        emailAddress = serializers.CharField(  # noqa: N815
+            allow_blank=True, help_text=_("Empty for a contact known only by its hashes.")
+        )
+        emailNameSpace = serializers.CharField()  # noqa: N815
+        sandboxId = serializers.CharField(allow_blank=True)  # noqa: N815
+        optOutLevel = serializers.ChoiceField(choices=["channel", "identity"])  # noqa: N815
+        channelType = serializers.CharField()  # noqa: N815
+        timestamp = serializers.DateTimeField()
+        listId = serializers.UUIDField()  # noqa: N815
+        mailer = serializers.CharField(allow_null=True)
+
+    def allowed_list_ids(self) -> Collection[int]:
+        """The lists this key's mailer may use: a pair of any other list is refused."""
+        return {
+            access.mailing_list_id for access in accesses_for_mailer(mailer=self.api_key.mailer)
+        }
+
+    @extend_schema(
+        operation_id="decrypt_link_params",
+        summary="What a landing page link's params and pid stand for",
+        description=(
+            "Answers in the shape of Adobe Journey Optimizer's decrypt API; the campaign "
+            "fields given to the links API follow, flat. A forged pair, an expired one and "
+            "one of a list this key may not use all get the same `invalid_link_params` error. "
+            "Only accepted from the mailer's allowed networks."
+        ),
+        parameters=[InputSerializer],
+        responses={
+            200: OutputSerializer,
+            **error_responses(400, 401, 403, 404, 429, extra={404: ("invalid_link_params",)}),
+            414: OpenApiResponse(description="The query is longer than the server accepts."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        self.check_network()
+        data = parse(self.InputSerializer, request.query_params.dict())
+        answer = decrypt_link_pair(
+            params=data["params"], pid=data["pid"], allowed_lists=self.allowed_list_ids()
+        )
+        response = Response(answer)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _joined(lines: Iterable[str], *, batch: int) -> Iterator[bytes]:
+    """Lines that carry their own newline, written in batches."""
+    buffer: list[str] = []
+    for line in lines:
+        buffer.append(line)
+        if len(buffer) >= batch:
+            yield "".join(buffer).encode()
+            buffer.clear()
+    if buffer:
+        yield "".join(buffer).encode()
+
+
+class ConsentExportApi(MailerApiView):
+    class InputSerializer(serializers.Serializer):
+        since = serializers.DateTimeField(
+            required=False, help_text=_("ISO 8601; only changes Optout recorded since then.")
+        )
+        hashed = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text=_("Identify contacts by SHA-256 only, never by address."),
+        )
+
+    @extend_schema(
+        operation_id="export_consent",
+        summary="Consent changes as XDM JSON lines, for a journey platform's batch ingestion",
+        description=(
+            "One JSON object per line in the Experience Platform's Consents & Preferences "
+            "shape: `identityMap` (`Email`, `Email_LC_SHA256`) and "
+            "`consents.marketing.email` with `val` `n` (opted out) or `y` (opted in), its "
+            "`time` and `reason`. Whole-list changes only, oldest first, streamed. Only "
+            "accepted from the mailer's allowed networks."
+        ),
+        parameters=[InputSerializer],
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(
+                OpenApiTypes.STR, description="JSON lines, possibly none."
+            ),
+            **{
+                (status, "application/json"): response
+                for status, response in error_responses(400, 401, 403, 404, 429).items()
+            },
+        },
+    )
+    def get(self, request: Request, list_uuid: UUID) -> StreamingHttpResponse:
+        access = self.access(list_uuid, permission="download", allowlisted=True)
+        # A plain dict, as for downloads: `?since=` must be refused, not read as "everything".
+        data = parse(self.InputSerializer, request.query_params.dict())
+        lines = consent_changes_for_export(
+            mailing_list=access.mailing_list, since=data.get("since"), hashed_only=data["hashed"]
+        )
+        response = StreamingHttpResponse(
+            _joined(lines, batch=settings.OPTOUT_DOWNLOAD_CHUNK_ROWS),
+            content_type="application/x-ndjson",
+        )
+        filename = f"{access.mailing_list.slug}-consent.ndjson"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
@@ -299,4 +544,8 @@ urlpatterns = [
         SuppressionDownloadApi.as_view(),
         name="download",
     ),
+    path(
+        "lists/<uuid:list_uuid>/consent-export/", ConsentExportApi.as_view(), name="consent-export"
+    ),
+    path("decrypt/", DecryptLinkParamsApi.as_view(), name="decrypt"),
 ]

@@ -269,10 +269,13 @@ def late_mailers(
 
 
 def honouring_status_for_mailer(
-    mailer: Mailer, *, now: datetime | None = None
+    mailer: Mailer, *, mailing_list: MailingList | None = None, now: datetime | None = None
 ) -> list[HonouringStatus]:
-    """The mailer portal's view: its own status on each list it may download."""
-    return _statuses(accesses=MailerAccess.objects.filter(mailer=mailer), now=now)
+    """The mailer portal's view: its own status on each list it may download (or on one)."""
+    accesses = MailerAccess.objects.filter(mailer=mailer)
+    if mailing_list is not None:
+        accesses = accesses.filter(mailing_list=mailing_list)
+    return _statuses(accesses=accesses, now=now)
 
 
 def download_logs_for_lists(*, lists: QuerySet[MailingList]) -> QuerySet[DownloadLog]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from consent.selectors.compliance import honouring_status_for_mailer
 from lists.keys import issue_api_key, revoke_api_key
 from lists.models import Mailer, MailerApiKey
 from lists.selectors import (
@@ -62,6 +63,7 @@ def list_links(request: HttpRequest, mailer_id: int, list_uuid: UUID) -> HttpRes
         "access": access,
         "mailing_list": access.mailing_list,
         "links": service_links(mailing_list=access.mailing_list, access=access),
+        "statuses": honouring_status_for_mailer(mailer, mailing_list=access.mailing_list),
         "report_url": report_url,
         "downloads": downloads,
         "report_curl": (

@@ -48,6 +48,6 @@ def test_swagger_ui_renders_every_operation_under_our_csp(live_server, page) -> 
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock", timeout=15_000)
 
-    assert page.locator(".opblock").count() == 5
+    assert page.locator(".opblock").count() == 7
     assert page.locator("button.authorize").count() == 1
     assert violations == []

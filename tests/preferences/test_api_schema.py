@@ -32,7 +32,7 @@ def test_the_schema_documents_the_api_key_scheme_on_every_operation(schema: dict
     scheme = schema["components"]["securitySchemes"]["ApiKey"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
     operations = [op for item in schema["paths"].values() for op in item.values()]
-    assert len(operations) == 5
+    assert len(operations) == 7
     assert all(op["security"] == [{"ApiKey": []}] for op in operations)
 
 

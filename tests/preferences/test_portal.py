@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.test import Client
 
-from lists.models import MailerApiKey
+from consent.models import DownloadKind, DownloadLog, Source
+from consent.origins import Origin
+from consent.services import unsubscribe
+from lists.models import MailerAccess, MailerApiKey
+from tests.consent.factories import ContactFactory
 from tests.lists.factories import (
     AllowedNetworkFactory,
     MailerAccessFactory,
@@ -151,3 +158,43 @@ def test_logout_is_a_post(client: Client, member) -> None:
 
     assert response.status_code == 302
     assert client.get("/portal/").status_code == 302
+
+
+def test_the_list_page_shows_the_mailer_its_honouring_status(client: Client, member) -> None:
+    contact = ContactFactory.create()
+    with time_machine.travel(datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=False):
+        unsubscribe(
+            contact=contact,
+            mailing_list=member.mailing_list,
+            origin=Origin(source=Source.ONE_CLICK),
+        )
+    url = f"/portal/{member.mailer.pk}/lists/{member.mailing_list.uuid}/"
+
+    with time_machine.travel(datetime(2026, 3, 5, 9, 0, tzinfo=UTC), tick=False):
+        late = client.get(url).content.decode()
+        DownloadLog.objects.create(
+            mailer=member.mailer,
+            mailing_list=member.mailing_list,
+            kind=DownloadKind.DOWNLOAD,
+            rows=1,
+            requested_at=datetime(2026, 3, 5, 9, 0, tzinfo=UTC),
+            covered_until=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
+        )
+        fetched = client.get(url).content.decode()
+
+    assert 'id="honouring-heading"' in late
+    assert "Late" in late
+    assert "never" in late
+    assert "Up to date" in fetched
+    assert "Late" not in fetched
+
+
+def test_the_list_page_of_a_mailer_that_may_not_download_has_no_deadline(
+    client: Client, member
+) -> None:
+    MailerAccess.objects.filter(pk=member.pk).update(can_download=False)
+
+    page = client.get(f"/portal/{member.mailer.pk}/lists/{member.mailing_list.uuid}/")
+
+    assert page.status_code == 200
+    assert b"honouring-heading" not in page.content
