@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_bootstrap5.bootstrap5 import Switch
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout
 from django import forms
-from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 from consent.addresses import InvalidAddress, normalize_address
@@ -49,8 +45,8 @@ class PreferencesForm(forms.Form):
             self._categories[name] = item.category
             self.fields[name] = forms.BooleanField(
                 label=item.name,
-                # crispy renders help text unescaped; a description is the marketer's text.
-                help_text=conditional_escape(item.description),
+                # The template escapes it: a description is the marketer's text.
+                help_text=item.description,
                 required=False,
                 initial=item.subscribed,
             )
@@ -68,19 +64,17 @@ class PreferencesForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
-        self.category_helper = self._helper(*(Switch(name) for name in self._categories))
-        self.reason_helper = self._helper("reason", "reason_text") if reasons is not None else None
 
-    @staticmethod
-    def _helper(*fields: Any) -> FormHelper:
-        helper = FormHelper()
-        helper.form_tag = False
-        helper.disable_csrf = True
-        helper.layout = Layout(*fields)
-        return helper
-
+    # The page writes its own markup for these fields (templates/preferences/center.html):
+    # crispy's template pack cost most of the page's rendering time.
     def category_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self._categories]
+
+    def reason_field(self) -> forms.BoundField | None:
+        return self["reason"] if self.asks_reason else None
+
+    def reason_text_field(self) -> forms.BoundField | None:
+        return self["reason_text"] if self.asks_reason else None
 
     @property
     def chosen_action(self) -> str:

@@ -86,7 +86,7 @@ def _center(request: HttpRequest, *, claim: TokenClaim, token: str, language: st
             "texts": texts,
             "mailing_list": mailing_list,
             "address_hint": _masked(claim.contact.address),
-            "languages": _language_links(request, token=token, current=language),
+            "languages": _language_links(token=token, current=language),
         },
         status=status,
     )
@@ -133,18 +133,22 @@ def _apply(
     return gettext("Your preferences are saved.")
 
 
-def _page_url(request: HttpRequest, *, token: str, language: str | None = None) -> str:
+def _page_url(request: HttpRequest, *, token: str) -> str:
     url = reverse("preferences:center", kwargs={"token": token})
-    language = language or supported_language(request.GET.get(LANGUAGE_PARAMETER))
+    return _in_language(url, supported_language(request.GET.get(LANGUAGE_PARAMETER)))
+
+
+def _in_language(url: str, language: str | None) -> str:
     return f"{url}?{urlencode({LANGUAGE_PARAMETER: language})}" if language else url
 
 
-def _language_links(request: HttpRequest, *, token: str, current: str) -> list[dict[str, object]]:
+def _language_links(*, token: str, current: str) -> list[dict[str, object]]:
+    url = reverse("preferences:center", kwargs={"token": token})  # once, not once per language
     return [
         {
             "code": code,
             "name": translation.get_language_info(code)["name_local"],
-            "url": _page_url(request, token=token, language=code),
+            "url": _in_language(url, code),
             "current": code == current,
         }
         for code, _name in settings.LANGUAGES

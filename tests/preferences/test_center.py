@@ -210,6 +210,70 @@ def test_an_unknown_reason_is_refused_and_nothing_is_written(client: Client) -> 
     assert not ConsentEvent.objects.exists()
 
 
+def test_each_switch_is_labelled_and_described_by_its_category_description(
+    client: Client,
+) -> None:
+    contact = ContactFactory.create()
+    news = CategoryFactory.create(name="Weekly news", description="Every Friday")
+    token = make_token(contact=contact, mailing_list=news.mailing_list)
+
+    body = page(client, f"/p/{token}/")
+
+    field = f"id_category_{news.pk}"
+    switch = re.search(rf'<input type="checkbox" name="category_{news.pk}"[^>]*>', body)
+    assert switch is not None
+    assert f'id="{field}"' in switch.group(0)
+    assert 'role="switch"' in switch.group(0)
+    assert f'aria-describedby="{field}_helptext"' in switch.group(0)
+    assert f'<label class="form-check-label" for="{field}">Weekly news</label>' in body
+    assert f'<div class="form-text" id="{field}_helptext">Every Friday</div>' in body
+    assert "<form" in body
+    assert "csrfmiddlewaretoken" in body
+    assert "style=" not in body
+    assert "<script" not in body
+
+
+def test_a_refused_reason_is_shown_next_to_the_reasons_and_tied_to_them(client: Client) -> None:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL)
+    UnsubscribeReasonFactory.create(mailing_list=newsletter, slug="too-many", label="Too many")
+    token = make_token(contact=contact, mailing_list=newsletter)
+
+    response = client.post(
+        f"/p/{token}/",
+        {"action": "unsubscribe_all", "reason": "invented", "reason_text": "kept <b>"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert '<details class="optout-reasons mb-4" open>' in body
+    assert 'id="id_reason_error"' in body
+    assert "Select a valid choice." in body
+    radios = re.findall(r'<input type="radio" name="reason"[^>]*>', body)
+    assert len(radios) == 2  # the list's reason and "other"
+    assert all('aria-invalid="true"' in radio for radio in radios)
+    assert all('aria-describedby="id_reason_error"' in radio for radio in radios)
+    assert "kept &lt;b&gt;</textarea>" in body  # what was typed is kept, escaped
+
+
+def test_the_chosen_reason_stays_checked_when_the_form_comes_back(client: Client) -> None:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create(reason_mode=ReasonMode.OPTIONAL)
+    UnsubscribeReasonFactory.create(mailing_list=newsletter, slug="too-many", label="Too many")
+    token = make_token(contact=contact, mailing_list=newsletter)
+
+    body = client.post(
+        f"/p/{token}/",
+        {"action": "save", "reason": "too-many", "reason_text": "x" * 501},
+    ).content.decode()
+
+    chosen = re.search(r'<input type="radio" name="reason" value="too-many"[^>]*>', body)
+    assert chosen is not None
+    assert " checked" in chosen.group(0)
+    assert 'aria-describedby="id_reason_text_error"' in body
+    assert 'id="id_reason_text_error"' in body
+
+
 def test_reasons_are_not_asked_when_the_list_turns_them_off(client: Client) -> None:
     contact = ContactFactory.create()
     newsletter = MailingListFactory.create(reason_mode=ReasonMode.OFF)
