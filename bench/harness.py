@@ -375,6 +375,8 @@ def render(
         "(fsync off) with a Redis broker (tasks are queued, no worker runs them: the bench",
         "measures the request path), on the same machine as wrk. Ratios compare req/s with",
         "the baseline view (one INSERT through the same middleware) measured in the same run.",
+        "The bench machine may be shared: read the load averages below before the absolute",
+        "figures, and prefer the ratios, which compare measurements taken under the same load.",
         "",
         "## Machine",
         "",
