@@ -347,7 +347,7 @@ def scrub(bench: Bench) -> JobResult:
     )
     status = finished.stdout.strip()
     if finished.returncode or status != "200":
-        detail = answer.read_text()[:300] if answer.exists() else ""
+        detail = " ".join(answer.read_text().split())[:300] if answer.exists() else ""
         result.problems.append(f"HTTP {status or '—'} (curl exit {finished.returncode}) {detail}")
     else:
         found = len(json.loads(answer.read_text())["suppressed"])
