@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -35,10 +36,22 @@ from bench.memory import PeakRss, children, megabytes, run_measured  # noqa: E40
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_DIR = BENCH_DIR / "lua"
 RESULTS = BENCH_DIR / "results.md"
+JOB_DRAIN_SECONDS = 180.0
 
 
 class BenchError(Exception):
     """The bench itself could not measure (as opposed to a scenario measuring errors)."""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One line of the summary table: what a target is about and whether it holds."""
+
+    measure: str
+    value: str
+    target: str
+    ratio: str = "—"
+    met: bool | None = None
 
 
 @dataclass
@@ -56,6 +69,7 @@ class HttpResult:
     # None: no target, or not measurable because of errors. Set by the scenario.
     target_met: bool | None = None
     notes: list[str] = field(default_factory=list)
+    summary: list[Measure] = field(default_factory=list)
 
     @property
     def requests_per_s(self) -> float:
@@ -96,6 +110,7 @@ class JobResult:
     target_met: bool | None = None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    summary: list[Measure] = field(default_factory=list)
 
     @property
     def rows_per_s(self) -> float:
@@ -121,6 +136,12 @@ class Bench:
     out_dir: Path
     gunicorn_pid: int
     tokens: int
+    rows: int = 1_000_000
+    scrub_values: int = 100_000
+    import_rows: int = 1_000_000
+    evidence_events: int = 1_000
+    # What the bulk seed made (list uuid, API key, session cookie …), for the scenarios.
+    data: dict[str, Any] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
 
     @property
@@ -277,6 +298,33 @@ def seed_job(bench: Bench) -> JobResult:
     )
 
 
+def bulk_seed_job(bench: Bench) -> JobResult:
+    finished = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "bench.bulk",
+            str(bench.out_dir),
+            str(bench.rows),
+            str(bench.evidence_events),
+        ]
+    )
+    if finished.returncode:
+        raise BenchError(f"bulk seeding failed (exit {finished.returncode})")
+    bench.data = json.loads(finished.stdout.strip().splitlines()[-1])
+    return JobResult(
+        name="seed (bulk, SQL)",
+        description=(
+            f"bench data: {bench.rows} contacts, suppressions and consent events on one list "
+            f"(one contact with {bench.evidence_events} events), generated in SQL (setup)"
+        ),
+        target="—",
+        rows=bench.rows,
+        seconds=finished.seconds,
+        peak_rss=finished.peak_rss_bytes,
+    )
+
+
 def _ms(value: float) -> str:
     return f"{value:.1f} ms"
 
@@ -291,6 +339,14 @@ def _verdict(result: Result) -> str:
     if result.target_met is None:
         return "reference" if result.name == "baseline" else "info"
     return "met" if result.target_met else "**MISSED**"
+
+
+def _met(result: Result, measure: Measure) -> str:
+    if result.problems:
+        return "**FAILING**"
+    if measure.met is None:
+        return "—"
+    return "yes" if measure.met else "**no**"
 
 
 def _http_details(result: HttpResult) -> str:
@@ -319,6 +375,8 @@ def render(
         "(fsync off) with a Redis broker (tasks are queued, no worker runs them: the bench",
         "measures the request path), on the same machine as wrk. Ratios compare req/s with",
         "the baseline view (one INSERT through the same middleware) measured in the same run.",
+        "The bench machine may be shared: read the load averages below before the absolute",
+        "figures, and prefer the ratios, which compare measurements taken under the same load.",
         "",
         "## Machine",
         "",
@@ -326,6 +384,16 @@ def render(
         "| --- | --- |",
         *[f"| {name} | {value} |" for name, value in facts],
         f"| load average at end | {load_at_end} |",
+        "",
+        "## Summary",
+        "",
+        "| scenario | measure | value | target | ratio | met? |",
+        "| --- | --- | ---: | --- | ---: | --- |",
+        *[
+            f"| {r.name} | {m.measure} | {m.value} | {m.target} | {m.ratio} | {_met(r, m)} |"
+            for r in bench.results.values()
+            for m in r.summary
+        ],
         "",
         "## HTTP scenarios",
         "",
@@ -383,15 +451,36 @@ def main() -> int:
         # Enough distinct contacts that the one-click run rarely wraps around to a token
         # that already unsubscribed (a cheaper, idempotent request).
         tokens=int(os.environ.get("BENCH_TOKENS", str(max(5_000, 2_000 * seconds)))),
+        rows=int(os.environ.get("BENCH_ROWS", "1000000")),
+        scrub_values=int(os.environ.get("BENCH_SCRUB_VALUES", "100000")),
+        import_rows=int(os.environ.get("BENCH_IMPORT_ROWS", "1000000")),
+        evidence_events=int(os.environ.get("BENCH_EVIDENCE_EVENTS", "1000")),
     )
     facts = machine_facts(bench)
     print(f"seeding {bench.tokens} contacts and tokens …", flush=True)
     bench.results["seed"] = seed_job(bench)
+    print(f"seeding {bench.rows} contacts, suppressions and events in SQL …", flush=True)
+    bench.results["seed (bulk, SQL)"] = bulk_seed_job(bench)
     wait_until_serving(bench.base_url)
     warm_up(bench.base_url)
     for function in SCENARIOS:
         print(f"scenario {function.__name__} …", flush=True)
-        result = function(bench)
+        # wrk gives up on slow requests, the sync workers do not: let them finish the last
+        # scenario's backlog, or its slowness is measured again as this one's.
+        wait_until_serving(bench.base_url, timeout=JOB_DRAIN_SECONDS)
+        try:
+            result = function(bench)
+        except (BenchError, subprocess.SubprocessError, OSError) as exc:
+            # One broken scenario must not cost the figures of the others.
+            result = JobResult(
+                name=function.__name__.replace("_", " "),
+                description="could not be measured",
+                target="—",
+                rows=0,
+                seconds=0.0,
+                peak_rss=None,
+                problems=[f"{type(exc).__name__}: {exc}"],
+            )
         bench.results[result.name] = result
         for problem in result.problems:
             print(f"  PROBLEM in {result.name}: {problem}", flush=True)

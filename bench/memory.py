@@ -24,12 +24,22 @@ class Finished:
     stdout: str
 
 
-def run_measured(command: Sequence[str], *, env: Mapping[str, str] | None = None) -> Finished:
+def run_measured(
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    shell: bool = False,
+) -> Finished:
     """Run a command to completion; its wall time and the peak RSS of that process.
 
     ru_maxrss (kilobytes on Linux) is the high-water mark of the child itself, so nothing
-    is missed between samples.
+    is missed between samples. Past `timeout` seconds the command is killed (returncode
+    -9): a bench must end. With `shell`, the command is one string for `bash -c` (a
+    pipeline); the peak is then the largest of its processes.
     """
+    if shell:
+        command = ["bash", "-o", "pipefail", "-c", *command]
     started = time.perf_counter()
     process = subprocess.Popen(
         list(command),
@@ -38,8 +48,13 @@ def run_measured(command: Sequence[str], *, env: Mapping[str, str] | None = None
         env=None if env is None else dict(env),
     )
     assert process.stdout is not None
+    timer = threading.Timer(timeout, process.kill) if timeout else None
+    if timer:
+        timer.start()
     with process.stdout:
         output = process.stdout.read()
+    if timer:
+        timer.cancel()
     # wait4 instead of Popen.wait: it also returns the child's resource usage.
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started

@@ -83,7 +83,9 @@ if ! "$PY" manage.py collectstatic --noinput -v 0 >"$OUT/collectstatic.log" 2>&1
 fi
 export BENCH_SETUP_WARNINGS
 
-.venv/bin/gunicorn config.wsgi:application --workers 2 --worker-class sync \
+# A long timeout: a million-row download streams longer than gunicorn's 30 s default on a
+# loaded machine, and a sync worker killed mid-stream would be measured as a failure.
+.venv/bin/gunicorn config.wsgi:application --workers 2 --worker-class sync --timeout 300 \
     --bind "127.0.0.1:$HTTP_PORT" --log-level warning --error-logfile "$OUT/gunicorn.log" \
     >>"$OUT/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
