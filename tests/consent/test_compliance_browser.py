@@ -2,54 +2,23 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, sync_playwright
 
 from consent.models import Source
 from consent.origins import Origin
 from consent.services import unsubscribe
 from consent.services.core import contact_for_address
+from tests.browser import ARTIFACTS, needs_chromium
 from tests.consent.staff import marketer
 from tests.lists.factories import GroupFactory, MailerAccessFactory, MailingListFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 PASSWORD = "correct horse battery staple"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture
-def page() -> Iterator[Page]:
-    # Playwright's sync API runs an event loop; Django's async guard would refuse the ORM.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                args=[
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            yield context.new_page()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_a_marketer_searches_an_address_opens_its_evidence_and_a_report(live_server, page) -> None:
