@@ -330,6 +330,8 @@ OPTOUT_WEBHOOK_SWEEP_BATCH = env.int("OPTOUT_WEBHOOK_SWEEP_BATCH", default=500)
 # Mailer API (issue 6): batch limits, request size, per-key rate, allowlist refusals.
 OPTOUT_API_KEY_RATE = env.str("OPTOUT_API_KEY_RATE", default="600/m")
 OPTOUT_API_MAX_BODY_BYTES = env.int("OPTOUT_API_MAX_BODY_BYTES", default=16 * 1024 * 1024)
+# Django refuses bodies past its own 2.5 MB first: a scrub of 100,000 addresses is ~3 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(OPTOUT_API_MAX_BODY_BYTES, 2_621_440)
 OPTOUT_LINKS_BATCH_MAX = env.int("OPTOUT_LINKS_BATCH_MAX", default=1000)
 OPTOUT_REPORT_BATCH_MAX = env.int("OPTOUT_REPORT_BATCH_MAX", default=10_000)
 OPTOUT_SCRUB_BATCH_MAX = env.int("OPTOUT_SCRUB_BATCH_MAX", default=100_000)

@@ -248,6 +248,20 @@ def test_scrub_returns_the_values_that_must_not_be_mailed_from_mixed_input(
     assert ConsentEvent.objects.count() == 0
 
 
+def test_a_scrub_body_larger_than_djangos_default_cap_is_answered(
+    api: Client, partner: Partner
+) -> None:
+    # 90,000 MD5 values: about 3.2 MB of JSON, past Django's 2.5 MB default.
+    suppressed = ContactFactory.create(address="out@example.com")
+    SuppressionFactory.create(contact=suppressed, mailing_list=partner.mailing_list)
+    values = [f"{n:032x}" for n in range(89_999)] + [suppressed.md5]
+
+    response = post(api, f"/api/v1/lists/{partner.mailing_list.uuid}/scrub/", {"values": values})
+
+    assert response.status_code == 200
+    assert response.json()["suppressed"] == [suppressed.md5]
+
+
 def test_scrub_refuses_more_than_100000_values_with_413(api: Client, partner: Partner) -> None:
     response = post(
         api, f"/api/v1/lists/{partner.mailing_list.uuid}/scrub/", {"values": ["x"] * 100_001}
