@@ -463,7 +463,12 @@ def main() -> int:
     bench.results["seed (bulk, SQL)"] = bulk_seed_job(bench)
     wait_until_serving(bench.base_url)
     warm_up(bench.base_url)
+    # BENCH_SCENARIOS=baseline,one_click_post runs a subset (the baseline should stay in it:
+    # ratios are taken against the baseline of the same run).
+    chosen = {name for name in os.environ.get("BENCH_SCENARIOS", "").split(",") if name}
     for function in SCENARIOS:
+        if chosen and function.__name__ not in chosen:
+            continue
         print(f"scenario {function.__name__} …", flush=True)
         # wrk gives up on slow requests, the sync workers do not: let them finish the last
         # scenario's backlog, or its slowness is measured again as this one's.
