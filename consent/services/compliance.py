@@ -34,6 +34,7 @@ from consent.models import (
     DownloadLog,
     HonouringDigest,
     Suppression,
+    WebhookDelivery,
 )
 from consent.origins import Origin
 from consent.selectors.compliance import HonouringStatus, Watermark, late_mailers
@@ -195,6 +196,19 @@ def _without_address(value: object, *, address: str) -> tuple[bool, object]:
     return True, value
 
 
+def _scrub_webhook_payloads(*, contact: Contact, address: str) -> None:
+    """Outbox rows keep the message as sent (or still to send): drop the address there too.
+
+    A delivery still pending then goes out without it; receivers that already got it are
+    told of the erasure by the `erased` event's own webhook, where they subscribe to it.
+    """
+    deliveries = WebhookDelivery.objects.filter(event__contact=contact).only("pk", "payload")
+    for delivery in deliveries:
+        _, cleaned = _without_address(delivery.payload, address=address)
+        if cleaned != delivery.payload:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(payload=cleaned)
+
+
 def _scrub_admin_log(*, contact: Contact, address: str, placeholder: str) -> None:
     """Admin's history keeps each object's str(): for a contact and its suppressions, the
     address. Replace it there too, or the address survives in `django_admin_log`."""
@@ -231,6 +245,7 @@ def forget_contact(*, contact: Contact, origin: Origin, erased_by: str) -> Erasu
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('optout.erasure', 'off', true)")
+    _scrub_webhook_payloads(contact=locked, address=address)
     Contact.objects.filter(pk=locked.pk).update(address=None)
     locked.address = None
     _scrub_admin_log(contact=locked, address=address, placeholder=str(locked))

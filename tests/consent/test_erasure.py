@@ -10,13 +10,21 @@ from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from consent.admin_compliance import forget_contacts
-from consent.models import Action, ConsentEvent, Contact, EventIsAppendOnly, Source, Suppression
+from consent.models import (
+    Action,
+    ConsentEvent,
+    Contact,
+    EventIsAppendOnly,
+    Source,
+    Suppression,
+    WebhookDelivery,
+)
 from consent.origins import Origin
 from consent.services import forget_contact, is_suppressed, unsubscribe
 from consent.services.core import contact_for_address
 from tests.consent.factories import ContactFactory
 from tests.consent.staff import marketer, superuser
-from tests.lists.factories import GroupFactory, MailingListFactory
+from tests.lists.factories import GroupFactory, MailingListFactory, WebhookFactory
 
 ADDRESS = "erase.me@example.com"
 ADMIN = Origin(source=Source.ADMIN, ip="198.51.100.0", user_agent="admin-browser")
@@ -66,7 +74,11 @@ def text_columns_holding(needle: str) -> list[str]:
 
 def erase_everywhere_and_check() -> None:
     newsletter, offers = MailingListFactory.create_batch(2)
+    for mailing_list in (newsletter, offers):
+        # The outbox keeps each message with the address: erasure must reach it too.
+        WebhookFactory.create(team=mailing_list.team)
     contact = opted_out_contact(newsletter, offers)
+    assert WebhookDelivery.objects.filter(event__contact=contact).count() == 2
     LogEntry.objects.log_actions(
         user_id=superuser().pk,
         queryset=Suppression.objects.filter(contact=contact),
@@ -78,6 +90,8 @@ def erase_everywhere_and_check() -> None:
 
     assert erasure.changed
     assert text_columns_holding(ADDRESS) == []
+    payload = WebhookDelivery.objects.filter(event__contact=contact)[0].payload
+    assert payload["data"]["contact"]["sha256"] == contact.sha256
     assert text_columns_holding("203.0.113.0") == []
     assert text_columns_holding("Firefox") == []
     contact.refresh_from_db()
