@@ -26,6 +26,7 @@ from consent.models import ConsentEvent, Contact, Source, Suppression
 from consent.origins import Origin
 from consent.services import resubscribe, unsubscribe
 from lists.models import MailingList
+from lists.teams import scope_to_teams, sees_everything, team_filter
 
 CONSENT_PERMISSION = "consent.change_suppression"
 
@@ -35,18 +36,8 @@ else:
     ModelAdmin = admin.ModelAdmin
 
 
-def team_ids(request: HttpRequest) -> list[int] | None:
-    """The teams whose lists this user manages; None for a superuser, who sees every list."""
-    user = request.user
-    if user.is_superuser:
-        return None
-    return list(user.groups.values_list("pk", flat=True))
-
-
 def lists_for(request: HttpRequest) -> QuerySet[MailingList]:
-    teams = team_ids(request)
-    lists = MailingList.objects.order_by("name")
-    return lists if teams is None else lists.filter(team__in=teams)
+    return scope_to_teams(MailingList.objects.order_by("name"), request.user, "team")
 
 
 def admin_origin(request: HttpRequest) -> Origin:
@@ -125,9 +116,7 @@ class ConsentEventAdmin(AddressSearchMixin, ReadOnlyAdmin):
     ordering = ["-occurred_at", "-pk"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ConsentEvent]:
-        events = super().get_queryset(request)
-        teams = team_ids(request)
-        return events if teams is None else events.filter(mailing_list__team__in=teams)
+        return scope_to_teams(super().get_queryset(request), request.user, "mailing_list__team")
 
 
 @admin.register(Suppression)
@@ -144,9 +133,7 @@ class SuppressionAdmin(AddressSearchMixin, ReadOnlyAdmin):
     actions = ["resubscribe_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Suppression]:
-        rows = super().get_queryset(request)
-        teams = team_ids(request)
-        return rows if teams is None else rows.filter(mailing_list__team__in=teams)
+        return scope_to_teams(super().get_queryset(request), request.user, "mailing_list__team")
 
     def address_condition(self, *, sha256: str) -> Q:
         # A channel-level row belongs to the person: find it through the address's profile.
@@ -200,12 +187,12 @@ class ContactAdmin(AddressSearchMixin, ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         contacts = super().get_queryset(request)
-        teams = team_ids(request)
-        if teams is None:
+        if sees_everything(request.user):
             return contacts
         # A contact is a team's when it has evidence or a suppression on one of its lists.
-        events = ConsentEvent.objects.filter(contact=OuterRef("pk"), mailing_list__team__in=teams)
-        rows = Suppression.objects.filter(contact=OuterRef("pk"), mailing_list__team__in=teams)
+        ours = team_filter(request.user, "mailing_list__team")
+        events = ConsentEvent.objects.filter(ours, contact=OuterRef("pk"))
+        rows = Suppression.objects.filter(ours, contact=OuterRef("pk"))
         return contacts.filter(Exists(events) | Exists(rows))
 
     def get_search_results(

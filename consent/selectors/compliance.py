@@ -19,15 +19,14 @@ from django.utils import timezone
 
 from consent.models import Action, ConsentEvent, DownloadLog
 from lists.models import Mailer, MailerAccess, MailingList
+from lists.teams import scope_to_teams
 
 
 def visible_lists(*, user: User | AnonymousUser) -> QuerySet[MailingList]:
     """The lists a staff user may look into: all for superusers, else their teams' lists."""
     if not (user.is_active and user.is_staff):
         return MailingList.objects.none()
-    if user.is_superuser:
-        return MailingList.objects.all()
-    return MailingList.objects.filter(team__in=user.groups.all())
+    return scope_to_teams(MailingList.objects.all(), user, "team")
 
 
 def opt_outs_to_honour() -> QuerySet[ConsentEvent]:

@@ -29,8 +29,7 @@ from lists.models import MailingList, ReasonMode
 from lists.services import hosted_page_url
 from lists.texts import list_texts, reason_texts, supported_language
 from preferences.forms import RESUBSCRIBE_ALL, UNSUBSCRIBE_ALL, PreferencesForm
-
-LANGUAGE_PARAMETER = "lang"
+from preferences.languages import LANGUAGE_PARAMETER
 
 
 def page_language(request: HttpRequest, mailing_list: MailingList | None) -> str:
