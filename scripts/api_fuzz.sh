@@ -60,7 +60,7 @@ KEY="$("$PY" manage.py create_api_key --mailer "Fuzz mailer" --create-mailer fuz
 # documents the 414 a deployment's proxy or server may answer for longer queries).
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" --workers 2 \
     --limit-request-line 0 \
-    --error-logfile "$WORK/gunicorn.log" --log-level warning &
+    --error-logfile "$WORK/gunicorn.log" --log-level warning >>"$WORK/gunicorn.log" 2>&1 &
 SERVER_PID=$!
 
 for _ in $(seq 1 50); do
