@@ -302,8 +302,6 @@ OPTOUT_MAILTO_LOCAL_PART = env.str("OPTOUT_MAILTO_LOCAL_PART", default="unsubscr
 OPTOUT_TRUSTED_PROXIES = env.list("OPTOUT_TRUSTED_PROXIES", default=[])
 OPTOUT_HOSTED_PAGE_RATE = env.str("OPTOUT_HOSTED_PAGE_RATE", default="10/m")
 OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
-# Maximum age of a subscriber token in days; 0 means tokens never expire.
-OPTOUT_TOKEN_MAX_AGE_DAYS = env.int("OPTOUT_TOKEN_MAX_AGE_DAYS", default=0)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env_bool("OPTOUT_BENCH_VIEWS", default=False)
 # Default opt-out honouring deadline of a new list, in hours (each list may change it).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import Client
 
 from consent.models import JourneyChannel, JourneyOptOutRequest, JourneyRequestState
@@ -156,3 +157,35 @@ def test_the_retry_action_puts_failed_rows_back_in_the_queue(
     assert (failed.state, failed.attempts) == (JourneyRequestState.PENDING, 0)
     assert len(queued) == 1
     assert b"1 opt-out queued again." in response.content
+
+
+def test_a_view_only_user_sees_failed_rows_but_cannot_retry_them(client: Client) -> None:
+    team = GroupFactory.create()
+    integration = JourneyIntegrationFactory.create(team=team)
+    failed = JourneyOptOutRequest.objects.create(
+        integration=integration,
+        channel=JourneyChannel.ONE_CLICK,
+        params="P",
+        pid="I",
+        digest="d" * 64,
+        state=JourneyRequestState.FAILED,
+        attempts=10,
+    )
+    auditor = UserFactory.create(is_staff=True)
+    auditor.groups.add(team)
+    auditor.user_permissions.add(
+        Permission.objects.get(codename="view_journeyoptoutrequest")
+    )
+    client.force_login(auditor)
+
+    page = client.get("/admin/consent/journeyoptoutrequest/")
+    attempt = client.post(
+        "/admin/consent/journeyoptoutrequest/",
+        {"action": "retry", "_selected_action": [failed.pk]},
+    )
+
+    assert f"/admin/consent/journeyoptoutrequest/{failed.pk}/change/" in page.content.decode()
+    assert 'value="retry"' not in page.content.decode()
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts) == (JourneyRequestState.FAILED, 10)
+    assert attempt.status_code in (200, 302)
