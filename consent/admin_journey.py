@@ -110,7 +110,9 @@ class JourneyOptOutRequestAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
 
     # Read-only rows, so "change" is the permission that lets a user act on them: a
     # view-only user (an auditor) sees the failures but cannot requeue them.
-    @admin.action(description=_("Retry decrypting the selected opt-outs now"), permissions=["change"])
+    @admin.action(
+        description=_("Retry decrypting the selected opt-outs now"), permissions=["change"]
+    )
     def retry(self, request: HttpRequest, queryset: QuerySet[JourneyOptOutRequest]) -> None:
         count = retry_journey_requests(
             journey_request_ids=list(queryset.values_list("pk", flat=True))

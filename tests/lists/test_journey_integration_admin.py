@@ -173,9 +173,7 @@ def test_a_view_only_user_sees_failed_rows_but_cannot_retry_them(client: Client)
     )
     auditor = UserFactory.create(is_staff=True)
     auditor.groups.add(team)
-    auditor.user_permissions.add(
-        Permission.objects.get(codename="view_journeyoptoutrequest")
-    )
+    auditor.user_permissions.add(Permission.objects.get(codename="view_journeyoptoutrequest"))
     client.force_login(auditor)
 
     page = client.get("/admin/consent/journeyoptoutrequest/")
