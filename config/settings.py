@@ -358,6 +358,21 @@ OPTOUT_JOURNEY_SWEEP_BATCH = env.int("OPTOUT_JOURNEY_SWEEP_BATCH", default=500)
 OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS = env.int("OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS", default=120)
 # Longest params / pid / emailParams accepted; longer ones are refused with 400.
 OPTOUT_JOURNEY_PARAM_MAX_LENGTH = env.int("OPTOUT_JOURNEY_PARAM_MAX_LENGTH", default=4096)
+# Reports (issue 10): events are folded into daily counts by beat every so many seconds; a
+# report adds the events not folded yet, unless there are more than the limit (the fold is
+# behind, e.g. beat is not running), when it counts the events themselves.
+OPTOUT_ROLLUP_REFRESH_SECONDS = env.float("OPTOUT_ROLLUP_REFRESH_SECONDS", default=60.0)
+OPTOUT_ROLLUP_LIVE_LIMIT = env.int("OPTOUT_ROLLUP_LIVE_LIMIT", default=20_000)
+# How long a fold waits for transactions open when it looked to end, before leaving the
+# newest events to the next run; and the margin used when other roles' sessions are hidden.
+OPTOUT_ROLLUP_SETTLE_WAIT_SECONDS = env.float("OPTOUT_ROLLUP_SETTLE_WAIT_SECONDS", default=2.0)
+OPTOUT_ROLLUP_SETTLE_MARGIN_SECONDS = env.int("OPTOUT_ROLLUP_SETTLE_MARGIN_SECONDS", default=600)
+# Events per page of the evidence page (the exports always hold every event).
+OPTOUT_EVIDENCE_PAGE_SIZE = env.int("OPTOUT_EVIDENCE_PAGE_SIZE", default=25)
+CELERY_BEAT_SCHEDULE["refresh-event-rollup"] = {
+    "task": "consent.tasks.refresh_event_rollup",
+    "schedule": OPTOUT_ROLLUP_REFRESH_SECONDS,
+}
 CELERY_BEAT_SCHEDULE["retry-journey-opt-outs"] = {
     "task": "consent.tasks.retry_due_journey_requests",
     "schedule": float(OPTOUT_JOURNEY_SWEEP_SECONDS),

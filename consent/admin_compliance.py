@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -41,6 +42,7 @@ from consent.selectors.evidence import (
     DOCUMENT_ELEMENT_ID,
     contact_for_lookup,
     evidence_document,
+    evidence_page,
     signed,
     verification_of,
 )
@@ -63,7 +65,20 @@ def _lists(request: HttpRequest) -> QuerySet[MailingList]:
 
 
 def _context(request: HttpRequest, **extra: object) -> dict[str, object]:
-    return {**admin.site.each_context(request), **extra}
+    """The admin's page context without its navigation sidebar: the sidebar's app list is
+    built from every registered model's permissions on each request (10 to 12 ms), and these
+    pages carry their own navigation."""
+    return {
+        "site_title": admin.site.site_title,
+        "site_header": admin.site.site_header,
+        "site_url": admin.site.site_url,
+        "has_permission": admin.site.has_permission(request),
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+        "log_entries": admin.site.get_log_entries(request),
+        **extra,
+    }
 
 
 def _visible_contact(
@@ -136,9 +151,23 @@ def evidence_search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _cursor(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdecimal() and len(value) < 19 else None
+
+
 @require_GET
 def evidence(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """One page of the timeline (OPTOUT_EVIDENCE_PAGE_SIZE events, keyset-paginated) with
+    the counts of all of them; the JSON and printable exports hold every event."""
     contact, lists = _visible_contact(request, contact_id)
+    page = evidence_page(
+        contact=contact,
+        lists=lists,
+        after=_cursor(request, "after"),
+        before=_cursor(request, "before"),
+        size=settings.OPTOUT_EVIDENCE_PAGE_SIZE,
+    )
     return TemplateResponse(
         request,
         "compliance/evidence.html",
@@ -146,7 +175,8 @@ def evidence(request: HttpRequest, contact_id: int) -> HttpResponse:
             request,
             title=_("Consent evidence"),
             contact=contact,
-            document=_document(request, contact, lists),
+            document=page,
+            page=page,
             may_forget=may_forget(user=request.user, contact=contact),
         ),
     )

@@ -614,3 +614,72 @@ class JourneyOptOutRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.integration} #{self.pk} ({self.get_state_display()})"
+
+
+class DailyEventCount(models.Model):
+    """Derived, not evidence: how many events of one kind a list had on one day.
+
+    The reports read these counts instead of scanning a million events per page; the
+    rollup service (`consent.services.rollup`) folds the events above its watermark into
+    them. Only the state changes the reports count are folded (opt-outs and opt-ins that
+    changed the state). `day` is in the time zone recorded on `EventRollupState`.
+    """
+
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.CASCADE, related_name="+", verbose_name=_("list")
+    )
+    day = models.DateField(_("day"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    source = models.CharField(_("source"), max_length=32, choices=Source.choices)
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    count = models.PositiveBigIntegerField(_("events"))
+
+    class Meta:
+        verbose_name = _("daily event count")
+        verbose_name_plural = _("daily event counts")
+        constraints = [
+            # NULL never equals NULL, so the whole-list rows need a rule of their own.
+            models.UniqueConstraint(
+                fields=["mailing_list", "day", "action", "source", "category", "reason"],
+                condition=Q(category__isnull=False),
+                name="dailyeventcount_unique_category",
+            ),
+            models.UniqueConstraint(
+                fields=["mailing_list", "day", "action", "source", "reason"],
+                condition=Q(category__isnull=True),
+                name="dailyeventcount_unique_whole_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_list_id} {self.day} {self.action} {self.source}: {self.count}"
+
+
+class EventRollupState(models.Model):
+    """The one row saying how far the events are folded into `DailyEventCount`.
+
+    Every event with an id up to `folded_id` is counted there, none above it. `pending_id`
+    and `pending_at` are a horizon seen by an earlier run that could not be folded yet:
+    transactions open at `pending_at` could still commit events with smaller ids.
+    """
+
+    folded_id = models.BigIntegerField(_("events folded up to id"), default=0)
+    time_zone = models.CharField(_("time zone of the days"), max_length=64, blank=True)
+    pending_id = models.BigIntegerField(_("horizon waiting to settle"), null=True, blank=True)
+    pending_at = models.DateTimeField(_("horizon seen at"), null=True, blank=True)
+    folded_at = models.DateTimeField(_("last fold"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event rollup state")
+        verbose_name_plural = _("event rollup states")
+
+    def __str__(self) -> str:
+        return f"folded up to {self.folded_id}"

@@ -53,3 +53,9 @@ def retry_due_journey_requests() -> int:
 def send_honouring_digests() -> int:
     """Daily (beat): mail each list's owners the mailers late on it. Sent once per list a day."""
     return services.send_honouring_digests()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def refresh_event_rollup() -> int:
+    """Beat: fold new consent events into the daily counts the reports read."""
+    return services.rollup.refresh_event_rollup().events

@@ -17,10 +17,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 from django.core.signing import BadSignature, Signer
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Max, Min, Model, Q, QuerySet
 
 from consent.addresses import HEX_MD5, HEX_SHA256, InvalidAddress, parse_address
-from consent.models import ConsentEvent, Contact, Suppression, WebhookDelivery
+from consent.models import Action, ConsentEvent, Contact, Suppression, WebhookDelivery
 from consent.selectors.compliance import receipts_for_events
 from lists.models import MailingList
 
@@ -131,14 +131,77 @@ def webhook_deliveries(*, event_ids: list[int]) -> dict[int, list[dict[str, obje
     return deliveries
 
 
+def _contact_entry(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.pk,
+        "address": contact.address,
+        "erased": contact.address is None,
+        "md5": contact.md5,
+        "sha256": contact.sha256,
+        "profile_key": contact.profile_key,
+        "created_at": contact.created_at.isoformat(),
+    }
+
+
+def _suppression_entries(suppressions: list[Suppression]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": row.pk,
+            "list": row.mailing_list.slug,
+            "category": row.category.slug if row.category else None,
+            "applies_to": "profile" if row.profile_key else "address",
+            "suppressed_at": row.created_at.isoformat(),
+        }
+        for row in suppressions
+    ]
+
+
+def _event_entries(events: list[ConsentEvent]) -> list[dict[str, Any]]:
+    """The events with their webhook deliveries and mailer receipts: a fixed handful of
+    queries for these events only, whatever their number."""
+    receipts = receipts_for_events(events=events)
+    deliveries = webhook_deliveries(event_ids=[event.pk for event in events])
+    return [
+        {
+            "id": event.pk,
+            "action": event.action,
+            "scope": event.scope,
+            "level": event.level,
+            "source": event.source,
+            "changed": event.changed,
+            "list": event.mailing_list.slug,
+            "category": event.category.slug if event.category else None,
+            "mailer": event.mailer.name if event.mailer else None,
+            "reason": event.reason,
+            "occurred_at": event.occurred_at.isoformat(),
+            "recorded_at": event.recorded_at.isoformat(),
+            "ip": event.ip,
+            "user_agent": event.user_agent,
+            "request_id": event.request_id,
+            "profile_key": event.profile_key,
+            "detail": _plain(event.detail),
+            "webhook_deliveries": deliveries.get(event.pk, []),
+            "received_by": [
+                {
+                    "mailer": receipt.mailer.name,
+                    "received_at": (
+                        receipt.received_at.isoformat() if receipt.received_at else None
+                    ),
+                    "via": receipt.via,
+                }
+                for receipt in receipts.get(event.pk, [])
+            ],
+        }
+        for event in events
+    ]
+
+
 def evidence_document(
     *, contact: Contact, lists: QuerySet[MailingList], generated_by: str, generated_at: datetime
 ) -> dict[str, Any]:
-    """The contact's evidence as seen by someone who may see `lists`."""
+    """The contact's evidence as seen by someone who may see `lists`: every event."""
     events = list(events_of(contact=contact, lists=lists))
     suppressions = list(suppressions_of(contact=contact, lists=lists))
-    receipts = receipts_for_events(events=events)
-    deliveries = webhook_deliveries(event_ids=[event.pk for event in events])
     list_ids = {event.mailing_list_id for event in events} | {
         row.mailing_list_id for row in suppressions
     }
@@ -146,63 +209,100 @@ def evidence_document(
         "format": DOCUMENT_FORMAT,
         "generated_at": generated_at.isoformat(),
         "generated_by": generated_by,
-        "contact": {
-            "id": contact.pk,
-            "address": contact.address,
-            "erased": contact.address is None,
-            "md5": contact.md5,
-            "sha256": contact.sha256,
-            "profile_key": contact.profile_key,
-            "created_at": contact.created_at.isoformat(),
-        },
+        "contact": _contact_entry(contact),
         "lists": [
             {"id": item.pk, "uuid": str(item.uuid), "slug": item.slug, "name": item.name}
             for item in MailingList.objects.filter(pk__in=list_ids).order_by("name", "pk")
         ],
-        "suppressions": [
-            {
-                "id": row.pk,
-                "list": row.mailing_list.slug,
-                "category": row.category.slug if row.category else None,
-                "applies_to": "profile" if row.profile_key else "address",
-                "suppressed_at": row.created_at.isoformat(),
-            }
-            for row in suppressions
-        ],
-        "events": [
-            {
-                "id": event.pk,
-                "action": event.action,
-                "scope": event.scope,
-                "level": event.level,
-                "source": event.source,
-                "changed": event.changed,
-                "list": event.mailing_list.slug,
-                "category": event.category.slug if event.category else None,
-                "mailer": event.mailer.name if event.mailer else None,
-                "reason": event.reason,
-                "occurred_at": event.occurred_at.isoformat(),
-                "recorded_at": event.recorded_at.isoformat(),
-                "ip": event.ip,
-                "user_agent": event.user_agent,
-                "request_id": event.request_id,
-                "profile_key": event.profile_key,
-                "detail": _plain(event.detail),
-                "webhook_deliveries": deliveries.get(event.pk, []),
-                "received_by": [
-                    {
-                        "mailer": receipt.mailer.name,
-                        "received_at": (
-                            receipt.received_at.isoformat() if receipt.received_at else None
-                        ),
-                        "via": receipt.via,
-                    }
-                    for receipt in receipts.get(event.pk, [])
-                ],
-            }
-            for event in events
-        ],
+        "suppressions": _suppression_entries(suppressions),
+        "events": _event_entries(events),
     }
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    total: int
+    opt_outs: int
+    opt_ins: int
+    unchanged: int
+    first_at: datetime | None
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class EvidencePage:
+    """What the evidence page shows: the contact, its suppressions, the counts of all its
+    events and one page of them. The exports, not this, are the complete document."""
+
+    contact: dict[str, Any]
+    suppressions: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    summary: EventSummary
+    # Keyset cursors (event ids): the page after this one, the page before it.
+    next_after: int | None
+    previous_before: int | None
+
+
+def event_summary(*, contact: Contact, lists: QuerySet[MailingList]) -> EventSummary:
+    """Counts of all the contact's events on `lists`, in one aggregate query."""
+    totals = (
+        ConsentEvent.objects.filter(contact=contact, mailing_list__in=lists)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            opt_outs=Count("pk", filter=Q(action=Action.OPT_OUT)),
+            opt_ins=Count("pk", filter=Q(action=Action.OPT_IN)),
+            unchanged=Count("pk", filter=Q(changed=False)),
+            first_at=Min("occurred_at"),
+            last_at=Max("occurred_at"),
+        )
+    )
+    return EventSummary(**totals)
+
+
+def _keyset(
+    events: QuerySet[ConsentEvent], event_id: int, *, after: bool
+) -> QuerySet[ConsentEvent]:
+    """The events after (or before) event `event_id` in timeline order (occurred_at, id)."""
+    cursor = events.filter(pk=event_id).values_list("occurred_at", flat=True).first()
+    if cursor is None:
+        return events
+    if after:
+        return events.filter(Q(occurred_at__gt=cursor) | Q(occurred_at=cursor, pk__gt=event_id))
+    return events.filter(Q(occurred_at__lt=cursor) | Q(occurred_at=cursor, pk__lt=event_id))
+
+
+def evidence_page(
+    *,
+    contact: Contact,
+    lists: QuerySet[MailingList],
+    after: int | None = None,
+    before: int | None = None,
+    size: int,
+) -> EvidencePage:
+    """One page of the timeline: `size` events after event `after`, or before event
+    `before`, or the first ones. Keyset pagination: page 40 costs what page 1 costs."""
+    events = events_of(contact=contact, lists=lists)
+    if before is not None:
+        window = list(
+            _keyset(events, before, after=False).order_by("-occurred_at", "-pk")[: size + 1]
+        )
+        has_previous, has_next = len(window) > size, True
+        shown = window[:size][::-1]
+    else:
+        if after is not None:
+            events = _keyset(events, after, after=True)
+        window = list(events[: size + 1])
+        has_previous, has_next = after is not None, len(window) > size
+        shown = window[:size]
+    return EvidencePage(
+        contact=_contact_entry(contact),
+        suppressions=_suppression_entries(list(suppressions_of(contact=contact, lists=lists))),
+        events=_event_entries(shown),
+        summary=event_summary(contact=contact, lists=lists),
+        next_after=shown[-1].pk if shown and has_next else None,
+        previous_before=shown[0].pk if shown and has_previous else None,
+    )
 
 
 def canonical_json(document: Mapping[str, Any]) -> bytes:

@@ -1,22 +1,27 @@
 """Opt-out and opt-in trends for a period: per day, by source, by category, by reason.
 
-All tables come from one aggregate query (GROUP BY) over the lists' events in the period;
-on PostgreSQL the `event_list_time_report` index answers it without reading the table. Only
-events that changed the state count: a second click on an unsubscribe link is evidence, not
-a second opt-out.
+Only events that changed the state count: a second click on an unsubscribe link is evidence,
+not a second opt-out. The counts come from the daily rollup (`DailyEventCount`, folded by
+`consent.services.rollup` every OPTOUT_ROLLUP_REFRESH_SECONDS) plus the events not folded
+yet, in one statement so that a fold committing meanwhile is seen entirely or not at all.
+When the rollup is missing, counts days in another time zone, or is behind by more than
+OPTOUT_ROLLUP_LIVE_LIMIT events, the events themselves are grouped (on PostgreSQL the
+`event_list_time_report` index answers that without reading the table).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.conf import settings
+from django.db.models import Count, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import Action, ConsentEvent, Source
+from consent.models import Action, ConsentEvent, DailyEventCount, EventRollupState, Source
 from lists.models import Category, MailingList
 
 
@@ -61,10 +66,8 @@ TABLE_TITLES = {
 }
 
 
-def _events(*, lists: QuerySet[MailingList], period: Period) -> QuerySet[ConsentEvent]:
+def _events(*, list_ids: list[int], period: Period) -> QuerySet[ConsentEvent]:
     start, end = period.bounds()
-    # Ids, not a subquery: the planner then knows the list and picks the index or a scan.
-    list_ids = list(lists.values_list("pk", flat=True))
     return ConsentEvent.objects.filter(
         mailing_list_id__in=list_ids,
         occurred_at__gte=start,
@@ -95,16 +98,65 @@ def _ranked(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda row: (-row.opt_outs, -row.opt_ins, row.label))
 
 
-def report(*, lists: QuerySet[MailingList], period: Period) -> Report:
-    """Every table of the period from one scan: the events grouped by day, action, source,
-    category and reason (a few thousand groups at most), then summed per table here."""
-    grouped = (
-        _events(lists=lists, period=period)
+Grouped = QuerySet[Any, tuple[date, str, str, int | None, str, int]]
+
+
+def _grouped_events(*, list_ids: list[int], period: Period) -> Grouped:
+    """The events grouped by day, action, source, category and reason."""
+    return (
+        _events(list_ids=list_ids, period=period)
         .annotate(day=TruncDate("occurred_at"))
         .values_list("day", "action", "source", "category", "reason")
         # COUNT(action) rather than COUNT(id): the id is not in the covering index.
         .annotate(count=Count("action"))
     )
+
+
+def _rollup_watermark() -> int | None:
+    """How far the rollup has folded, if the report may read it: None when it does not
+    exist, counts days in another time zone, or lags by more than the live limit."""
+    state = EventRollupState.objects.filter(pk=1).values_list("folded_id", "time_zone").first()
+    if state is None or state[1] != timezone.get_current_timezone_name():
+        return None
+    limit = settings.OPTOUT_ROLLUP_LIVE_LIMIT
+    behind = ConsentEvent.objects.filter(pk__gt=state[0]).order_by("pk").values_list("pk")
+    if behind[limit : limit + 1].exists():
+        return None
+    return int(state[0])
+
+
+def _grouped_rollup(*, list_ids: list[int], period: Period, watermark: int) -> Grouped:
+    """The daily counts of the period, and the events above the watermark grouped alike.
+
+    One statement (UNION ALL), so one snapshot: the tail starts where the counts read stop,
+    even if a fold commits while the report runs. The literal watermark lets the planner
+    see the tail is small; the subquery moves it up to what the statement's snapshot sees.
+    """
+    counts = DailyEventCount.objects.filter(
+        mailing_list_id__in=list_ids, day__gte=period.start, day__lte=period.end
+    ).values_list("day", "action", "source", "category_id", "reason", "count")
+    folded = EventRollupState.objects.filter(pk=1).values("folded_id")
+    tail = (
+        _events(list_ids=list_ids, period=period)
+        .filter(pk__gt=watermark)
+        .filter(pk__gt=Subquery(folded))
+        .annotate(day=TruncDate("occurred_at"))
+        .values_list("day", "action", "source", "category", "reason")
+        .annotate(count=Count("pk"))
+    )
+    return counts.order_by().union(tail, all=True)
+
+
+def report(*, lists: QuerySet[MailingList], period: Period) -> Report:
+    """Every table of the period from one read: counts grouped by day, action, source,
+    category and reason (a few thousand groups at most), then summed per table here."""
+    # Ids, not a subquery: the planner then knows the list and picks the index or a scan.
+    list_ids = list(lists.values_list("pk", flat=True))
+    watermark = _rollup_watermark() if list_ids else None
+    if watermark is None:
+        grouped = _grouped_events(list_ids=list_ids, period=period)
+    else:
+        grouped = _grouped_rollup(list_ids=list_ids, period=period, watermark=watermark)
     tables: dict[str, Counts] = {name: {} for name in TABLES}
     for day, action, source, category, reason, count in grouped:
         column = 0 if action == Action.OPT_OUT else 1

@@ -4,7 +4,7 @@ Callers write `from consent.services import unsubscribe`. Topic modules: `core` 
 opt-in, the event), and one module per later capability (imports, mailto, webhooks, ...).
 """
 
-from consent.services import esp, imports, journey, mailto, webhooks
+from consent.services import esp, imports, journey, mailto, rollup, webhooks
 from consent.services.compliance import (
     Erasure,
     forget_contact,
@@ -58,6 +58,7 @@ __all__ = [
     "record_opt_out",
     "report_opt_outs",
     "resubscribe",
+    "rollup",
     "scrub",
     "send_delivery",
     "send_honouring_digests",

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -317,3 +318,92 @@ def test_the_evidence_document_costs_the_same_queries_for_many_events() -> None:
         assert len(document["events"]) in {2, 12}
 
     assert costs[0] == costs[1]
+
+
+@pytest.fixture
+def long_history():
+    """A contact with 7 events on one list, one minute apart; pages of 3."""
+    team = GroupFactory.create()
+    newsletter = MailingListFactory.create(team=team)
+    contact = ContactFactory.create(address="long@example.com")
+    for minute in range(7):
+        with time_machine.travel(MONDAY + timedelta(minutes=minute), tick=False):
+            action = resubscribe if minute % 2 else unsubscribe
+            action(
+                contact=contact,
+                mailing_list=newsletter,
+                origin=Origin(source=Source.API, request_id=f"req-{minute}"),
+            )
+    return {"team": team, "contact": contact}
+
+
+def _shown(body: str) -> list[str]:
+    return re.findall(r"req-\d", body)
+
+
+def test_the_evidence_page_shows_one_page_of_events_and_counts_them_all(
+    client: Client, long_history, settings
+) -> None:
+    settings.OPTOUT_EVIDENCE_PAGE_SIZE = 3
+    client.force_login(marketer(long_history["team"]))
+    url = f"/admin/consent/evidence/{long_history['contact'].pk}/"
+
+    first = client.get(url).content.decode()
+    after = re.search(r'href="\?after=(\d+)" rel="next"', first)
+    assert after is not None
+    second = client.get(url, {"after": after.group(1)}).content.decode()
+    after = re.search(r'href="\?after=(\d+)" rel="next"', second)
+    assert after is not None
+    last = client.get(url, {"after": after.group(1)}).content.decode()
+    before = re.search(r'href="\?before=(\d+)" rel="prev"', last)
+    assert before is not None
+    back = client.get(url, {"before": before.group(1)}).content.decode()
+
+    assert _shown(first) == ["req-0", "req-1", "req-2"]
+    assert _shown(second) == ["req-3", "req-4", "req-5"]
+    assert _shown(last) == ["req-6"]
+    assert 'rel="next"' not in last
+    assert _shown(back) == ["req-3", "req-4", "req-5"]
+    assert 'rel="prev"' not in first
+    assert '<dd id="evidence-total">7</dd>' in first
+    assert "<dt>Opt-outs</dt><dd>4</dd>" in first
+    assert "<dt>Opt-ins</dt><dd>3</dd>" in first
+    assert 'id="nav-sidebar"' not in first
+
+
+def test_the_exports_hold_every_event_whatever_the_page_size(
+    client: Client, long_history, settings
+) -> None:
+    settings.OPTOUT_EVIDENCE_PAGE_SIZE = 3
+    client.force_login(marketer(long_history["team"]))
+    contact_id = long_history["contact"].pk
+
+    document = json.loads(client.get(f"/admin/consent/evidence/{contact_id}/evidence.json").content)
+    printable = client.get(f"/admin/consent/evidence/{contact_id}/print/").content.decode()
+
+    assert [e["request_id"] for e in document["events"]] == [f"req-{n}" for n in range(7)]
+    assert verification_of(printable).valid
+    assert sorted(set(_shown(printable))) == [f"req-{n}" for n in range(7)]
+
+
+def test_the_evidence_page_costs_the_same_queries_for_many_events(
+    client: Client, long_history, settings
+) -> None:
+    settings.OPTOUT_EVIDENCE_PAGE_SIZE = 3
+    client.force_login(marketer(long_history["team"]))
+    contact = long_history["contact"]
+    url = f"/admin/consent/evidence/{contact.pk}/"
+    client.get(url)  # session and permission caches
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(5):
+        unsubscribe(
+            contact=contact,
+            mailing_list=MailingList.objects.get(team=long_history["team"]),
+            origin=Origin(source=Source.API),
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+
+    assert len(many) == len(few)
