@@ -1,13 +1,20 @@
 """Bar charts drawn on the server as SVG geometry: no JavaScript, no inline style (CSP).
 
-The template turns a `BarChart` into `<rect>` elements whose colours come from CSS classes;
-the same numbers are always shown in a table next to the chart for screen readers.
+The template draws the axes; `BarChart.bars_svg` writes the `<rect>` elements (sixty for a
+month, each with its tooltip) in one pass, which the template engine took 10 ms for. Their
+colours come from CSS classes; the same numbers are always shown in a table next to the
+chart for screen readers. Coordinates are written as plain numbers: a localized "12,5"
+would be no SVG length.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from consent.selectors.reports import Row
 
@@ -32,7 +39,7 @@ class Bar:
 
 @dataclass(frozen=True)
 class Tick:
-    position: float
+    position: str  # an SVG coordinate, written by _number
     label: str
 
 
@@ -45,6 +52,33 @@ class BarChart:
     bars: list[Bar]
     x_labels: list[Tick]
     y_ticks: list[Tick]
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """Every bar as `<rect>` with a `<title>` tooltip, escaped by format_html."""
+        words = {"chart-opt-out": gettext("opt-outs"), "chart-opt-in": gettext("opt-ins")}
+        return format_html_join(
+            "",
+            '<rect class="{}" x="{}" y="{}" width="{}" height="{}"><title>{}: {} {}</title></rect>',
+            (
+                (
+                    bar.css_class,
+                    _number(bar.x),
+                    _number(bar.y),
+                    _number(bar.width),
+                    _number(bar.height),
+                    bar.label,
+                    bar.value,
+                    words[bar.css_class],
+                )
+                for bar in self.bars
+            ),
+        )
+
+
+def _number(value: float) -> str:
+    """An SVG length: a dot for the decimals whatever the language, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _nice_ceiling(value: int) -> int:
@@ -86,11 +120,11 @@ def grouped_bars(rows: Sequence[Row]) -> BarChart:
                 )
             )
         if index % every == 0:
-            x_labels.append(Tick(position=round(left + bar_width, 2), label=row.label))
+            x_labels.append(Tick(position=_number(left + bar_width), label=row.label))
     # Ticks at zero, about half and the top; each sits where its own value belongs.
     values = [0, top // 2, top] if top > 1 else [0, top]
     y_ticks = [
-        Tick(position=round(TOP + plot_height - plot_height * value / top, 2), label=str(value))
+        Tick(position=_number(TOP + plot_height - plot_height * value / top), label=str(value))
         for value in values
     ]
     return BarChart(

@@ -8,11 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
+from consent.charts import grouped_bars
 from consent.models import Source
 from consent.origins import Origin
 from consent.selectors.reports import (
     Period,
+    Row,
     rows_by_category,
     rows_by_reason,
     rows_by_source,
@@ -208,3 +211,16 @@ def test_reports_need_the_consent_permission(client: Client, data_set) -> None:
 
     assert client.get("/admin/consent/reports/").status_code == 403
     assert client.get("/admin/consent/reports/days.csv").status_code == 403
+
+
+def test_chart_coordinates_stay_svg_numbers_in_every_language() -> None:
+    rows = [Row(key=str(n), label=f"<day {n}>", opt_outs=n, opt_ins=1) for n in range(7)]
+
+    with translation.override("fr"):
+        chart = grouped_bars(rows)
+        bars = str(chart.bars_svg)
+
+    assert bars.count('<rect class="chart-opt-out"') == 7
+    assert not re.search(r'(x|y|width|height)="[^"]*,', bars)
+    assert "&lt;day 3&gt;: 3 " in bars  # labels escaped, counts in the tooltip
+    assert all("," not in tick.position for tick in chart.x_labels + chart.y_ticks)
