@@ -262,11 +262,12 @@ def event_summary(*, contact: Contact, lists: QuerySet[MailingList]) -> EventSum
 
 def _keyset(
     events: QuerySet[ConsentEvent], event_id: int, *, after: bool
-) -> QuerySet[ConsentEvent]:
-    """The events after (or before) event `event_id` in timeline order (occurred_at, id)."""
+) -> QuerySet[ConsentEvent] | None:
+    """The events after (or before) event `event_id` in timeline order (occurred_at, id);
+    None if that event is not in `events` (a stale or foreign cursor)."""
     cursor = events.filter(pk=event_id).values_list("occurred_at", flat=True).first()
     if cursor is None:
-        return events
+        return None
     if after:
         return events.filter(Q(occurred_at__gt=cursor) | Q(occurred_at=cursor, pk__gt=event_id))
     return events.filter(Q(occurred_at__lt=cursor) | Q(occurred_at=cursor, pk__lt=event_id))
@@ -283,17 +284,16 @@ def evidence_page(
     """One page of the timeline: `size` events after event `after`, or before event
     `before`, or the first ones. Keyset pagination: page 40 costs what page 1 costs."""
     events = events_of(contact=contact, lists=lists)
-    if before is not None:
-        window = list(
-            _keyset(events, before, after=False).order_by("-occurred_at", "-pk")[: size + 1]
-        )
+    earlier = None if before is None else _keyset(events, before, after=False)
+    later = None if after is None else _keyset(events, after, after=True)
+    if earlier is not None:
+        window = list(earlier.order_by("-occurred_at", "-pk")[: size + 1])
         has_previous, has_next = len(window) > size, True
         shown = window[:size][::-1]
     else:
-        if after is not None:
-            events = _keyset(events, after, after=True)
-        window = list(events[: size + 1])
-        has_previous, has_next = after is not None, len(window) > size
+        # No cursor, or one that names no event of this timeline: the first page.
+        window = list((events if later is None else later)[: size + 1])
+        has_previous, has_next = later is not None, len(window) > size
         shown = window[:size]
     return EvidencePage(
         contact=_contact_entry(contact),

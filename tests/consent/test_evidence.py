@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from consent.models import DownloadKind, Source
+from consent.models import ConsentEvent, DownloadKind, Source
 from consent.origins import Origin
 from consent.selectors.compliance import download_watermark
 from consent.selectors.evidence import (
@@ -407,3 +407,16 @@ def test_the_evidence_page_costs_the_same_queries_for_many_events(
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_a_cursor_outside_the_timeline_shows_the_first_page(
+    client: Client, long_history, history, settings
+) -> None:
+    settings.OPTOUT_EVIDENCE_PAGE_SIZE = 3
+    client.force_login(marketer(long_history["team"]))
+    url = f"/admin/consent/evidence/{long_history['contact'].pk}/"
+    foreign = ConsentEvent.objects.filter(contact=history["contact"]).first()
+    assert foreign is not None
+
+    for query in ({"after": foreign.pk}, {"before": foreign.pk}, {"after": "x"}):
+        assert _shown(client.get(url, query).content.decode()) == ["req-0", "req-1", "req-2"]
