@@ -302,6 +302,8 @@ OPTOUT_MAILTO_LOCAL_PART = env.str("OPTOUT_MAILTO_LOCAL_PART", default="unsubscr
 OPTOUT_TRUSTED_PROXIES = env.list("OPTOUT_TRUSTED_PROXIES", default=[])
 OPTOUT_HOSTED_PAGE_RATE = env.str("OPTOUT_HOSTED_PAGE_RATE", default="10/m")
 OPTOUT_DOWNLOAD_CHUNK_ROWS = env.int("OPTOUT_DOWNLOAD_CHUNK_ROWS", default=5000)
+# Bytes of whole lines per write of a suppression download on PostgreSQL (read by COPY).
+OPTOUT_DOWNLOAD_BLOCK_BYTES = env.int("OPTOUT_DOWNLOAD_BLOCK_BYTES", default=256 * 1024)
 # Built-in bench view; never routed unless asked for.
 OPTOUT_BENCH_VIEWS = env_bool("OPTOUT_BENCH_VIEWS", default=False)
 # Default opt-out honouring deadline of a new list, in hours (each list may change it).

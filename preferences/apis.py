@@ -34,7 +34,7 @@ from consent.linkcrypto import (
 )
 from consent.models import DownloadKind, Source
 from consent.origins import Origin, request_id
-from consent.selectors import Digest, suppressions_for_download
+from consent.selectors import Digest, suppression_download_blocks
 from consent.selectors.compliance import Watermark, download_watermark
 from consent.services import links_for_addresses, record_download, report_opt_outs, scrub
 from lists import services as links
@@ -266,29 +266,18 @@ class ScrubApi(MailerApiView):
         return Response(self.OutputSerializer(result).data)
 
 
-def _lines(values: Iterable[str], *, batch: int) -> Iterator[bytes]:
-    """One value per line, written in batches: one WSGI write per line would crawl."""
-    buffer: list[str] = []
-    for value in values:
-        buffer.append(value)
-        if len(buffer) >= batch:
-            yield ("\n".join(buffer) + "\n").encode()
-            buffer.clear()
-    if buffer:
-        yield ("\n".join(buffer) + "\n").encode()
-
-
 class _Counted:
-    """The values of a download, counted as they stream by."""
+    """The blocks of a download, their lines counted as they stream by (no value holds a
+    newline, so each line is one value)."""
 
-    def __init__(self, values: Iterable[str]) -> None:
-        self.values = values
+    def __init__(self, blocks: Iterable[bytes]) -> None:
+        self.blocks = blocks
         self.rows = 0
 
-    def __iter__(self) -> Iterator[str]:
-        for value in self.values:
-            self.rows += 1
-            yield value
+    def __iter__(self) -> Iterator[bytes]:
+        for block in self.blocks:
+            self.rows += block.count(b"\n")
+            yield block
 
 
 def _then(chunks: Iterable[bytes], callback: Callable[[], object]) -> Iterator[bytes]:
@@ -378,7 +367,7 @@ class SuppressionDownloadApi(MailerApiView):
         # Read before the query: opt-outs recorded while it streams are not claimed as sent.
         watermark = download_watermark(mailing_list=access.mailing_list)
         counted = _Counted(
-            suppressions_for_download(
+            suppression_download_blocks(
                 mailing_list=access.mailing_list,
                 digest=Digest(digest),
                 since=data.get("since"),
@@ -395,22 +384,21 @@ class SuppressionDownloadApi(MailerApiView):
             watermark=watermark,
             request_id=request_id(request),
         )
-        chunks = _lines(counted, batch=settings.OPTOUT_DOWNLOAD_CHUNK_ROWS)
         filename = f"{access.mailing_list.slug}-{digest}.txt"
         accepts_gzip = "gzip" in request.headers.get("Accept-Encoding", "").lower()
         if data["gzip"]:
             response = StreamingHttpResponse(
-                _then(_gzipped(chunks), log), content_type="application/gzip"
+                _then(_gzipped(counted), log), content_type="application/gzip"
             )
             filename += ".gz"
         elif accepts_gzip:
             response = StreamingHttpResponse(
-                _then(_gzipped(chunks), log), content_type="text/plain; charset=utf-8"
+                _then(_gzipped(counted), log), content_type="text/plain; charset=utf-8"
             )
             response["Content-Encoding"] = "gzip"
         else:
             response = StreamingHttpResponse(
-                _then(chunks, log), content_type="text/plain; charset=utf-8"
+                _then(counted, log), content_type="text/plain; charset=utf-8"
             )
         response["Vary"] = "Accept-Encoding"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,6 +5,16 @@ Selectors never write; pages, exports and the API read through them so that fetc
 decided once (select_related, values, aggregates) and no caller loops into N+1.
 """
 
-from consent.selectors.downloads import Digest, suppressions_for_download, suppressions_in_scope
+from consent.selectors.downloads import (
+    Digest,
+    suppression_download_blocks,
+    suppressions_for_download,
+    suppressions_in_scope,
+)
 
-__all__ = ["Digest", "suppressions_for_download", "suppressions_in_scope"]
+__all__ = [
+    "Digest",
+    "suppression_download_blocks",
+    "suppressions_for_download",
+    "suppressions_in_scope",
+]

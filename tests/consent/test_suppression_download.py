@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from consent.addresses import hash_address
 from consent.models import Contact, Suppression
-from consent.selectors import Digest, suppressions_for_download
+from consent.selectors import Digest, suppression_download_blocks, suppressions_for_download
 from tests.consent.factories import ContactFactory, SuppressionFactory
 from tests.lists.factories import CategoryFactory, MailingListFactory
 
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_download_is_a_lazy_iterator_not_a_built_list(django_assert_num_queries) -> None:
     newsletter = MailingListFactory.create()
-    SuppressionFactory.create(mailing_list=newsletter)
+    contact = ContactFactory.create()
+    SuppressionFactory.create(contact=contact, mailing_list=newsletter)
 
     with django_assert_num_queries(0):
         values = suppressions_for_download(mailing_list=newsletter, digest=Digest.SHA256)
@@ -24,7 +26,7 @@ def test_the_download_is_a_lazy_iterator_not_a_built_list(django_assert_num_quer
     assert not isinstance(values, list)
     # Whether any channel-level row exists, then the rows themselves.
     with django_assert_num_queries(2):
-        assert len(list(values)) == 1
+        assert list(values) == [contact.sha256]
 
 
 def test_each_contact_is_listed_once_whatever_covers_it() -> None:
@@ -74,3 +76,63 @@ def test_since_and_category_narrow_the_download() -> None:
     sha256 = {row.pk: row.contact.sha256 for row in (old, recent, category_only) if row.contact}
     assert since == [sha256[recent.pk]]
     assert with_category == [sha256[old.pk], sha256[recent.pk], sha256[category_only.pk]]
+
+
+def test_a_contact_known_only_by_its_md5_is_in_the_md5_download_only() -> None:
+    newsletter = MailingListFactory.create()
+    imported = Contact.objects.create(
+        address=None, md5=hash_address("imported@example.com").md5, sha256=None
+    )
+    known = ContactFactory.create()
+    SuppressionFactory.create(contact=known, mailing_list=newsletter)
+    Suppression.objects.create(contact=imported, mailing_list=newsletter)
+
+    def download(digest: Digest) -> list[str]:
+        return list(suppressions_for_download(mailing_list=newsletter, digest=digest))
+
+    assert download(Digest.SHA256) == [known.sha256]
+    assert download(Digest.MD5) == [imported.md5, known.md5]
+    assert download(Digest.PLAIN) == [known.address]
+
+
+# Quoted local parts may hold a backslash or a tab, which PostgreSQL's COPY escapes; the
+# literal two characters "\n" must not turn into a line break on the way out.
+ODD_ADDRESSES = [
+    '"back\\slash"@example.com',
+    '"tab\there"@example.com',
+    '"not\\na newline"@example.com',
+    '"ends with\\"@example.com',
+    '"form\x0cfeed\x0bvtab\x08bs\x01"@example.com',
+]
+
+
+@pytest.mark.parametrize("run", [1, 2, 5000])
+def test_addresses_come_out_as_stored_whatever_they_hold(settings, run: int) -> None:
+    settings.OPTOUT_DOWNLOAD_CHUNK_ROWS = run
+    settings.OPTOUT_DOWNLOAD_BLOCK_BYTES = 40
+    newsletter = MailingListFactory.create()
+    addresses = [*ODD_ADDRESSES, "plain@example.com"]
+    for address in addresses:
+        SuppressionFactory.create(
+            contact=ContactFactory.create(address=address), mailing_list=newsletter
+        )
+
+    blocks = list(suppression_download_blocks(mailing_list=newsletter, digest=Digest.PLAIN))
+
+    assert b"".join(blocks).decode() == "".join(f"{address}\n" for address in addresses)
+    assert all(block.endswith(b"\n") for block in blocks)  # whole lines only
+
+
+def test_runs_and_blocks_keep_the_contact_order_with_channel_level_rows(settings) -> None:
+    settings.OPTOUT_DOWNLOAD_CHUNK_ROWS = 2
+    settings.OPTOUT_DOWNLOAD_BLOCK_BYTES = 1
+    newsletter = MailingListFactory.create()
+    contacts = ContactFactory.create_batch(7, profile_key="p-1")
+    ContactFactory.create(profile_key="p-2")  # not covered
+    SuppressionFactory.create(contact=contacts[3], mailing_list=newsletter)
+    Suppression.objects.create(profile_key="p-1", mailing_list=newsletter)
+
+    blocks = list(suppression_download_blocks(mailing_list=newsletter, digest=Digest.MD5))
+
+    assert b"".join(blocks).decode().splitlines() == [c.md5 for c in contacts]
+    assert len(blocks) > 1

@@ -11,7 +11,8 @@ import time_machine
 from django.http import StreamingHttpResponse
 from django.test import Client
 
-from consent.models import DownloadLog, Source
+from consent.addresses import hash_address
+from consent.models import Contact, DownloadLog, Source, Suppression
 from consent.origins import Origin
 from consent.selectors.compliance import receipts_for_events
 from consent.services import unsubscribe
@@ -84,6 +85,7 @@ def test_a_client_that_disconnects_before_the_last_row_records_nothing(
     api: Client, partner: Partner, settings
 ) -> None:
     settings.OPTOUT_DOWNLOAD_CHUNK_ROWS = 1
+    settings.OPTOUT_DOWNLOAD_BLOCK_BYTES = 1  # one line per block on PostgreSQL too
     opt_out(partner, "a@example.com", MONDAY)
     opt_out(partner, "b@example.com", MONDAY)
 
@@ -149,3 +151,18 @@ def test_first_received_sees_the_first_api_download_or_scrub_that_covered_an_opt
     [second] = receipts[late.pk]
     assert (first.mailer, first.received_at, first.via) == (partner.mailer, scrubbed_at, "scrub")
     assert (second.received_at, second.via) == (downloaded_at, "download")
+
+
+def test_a_sha256_download_leaves_out_md5_only_contacts_and_logs_the_rows_sent(
+    api: Client, partner: Partner
+) -> None:
+    opt_out(partner, "a@example.com", MONDAY)
+    imported = Contact.objects.create(
+        address=None, md5=hash_address("imported@example.com").md5, sha256=None
+    )
+    Suppression.objects.create(contact=imported, mailing_list=partner.mailing_list)
+
+    response = api.get(f"/api/v1/lists/{partner.mailing_list.uuid}/suppressions/sha256/")
+
+    assert response.getvalue().decode() == hash_address("a@example.com").sha256 + "\n"
+    assert DownloadLog.objects.get().rows == 1
