@@ -663,6 +663,10 @@ class DailyEventCount(models.Model):
         return f"{self.mailing_list_id} {self.day} {self.action} {self.source}: {self.count}"
 
 
+# The primary key of the one EventRollupState row.
+ROLLUP_STATE_PK = 1
+
+
 class EventRollupState(models.Model):
     """The one row saying how far the events are folded into `DailyEventCount`.
 

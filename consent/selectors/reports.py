@@ -21,7 +21,14 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import Action, ConsentEvent, DailyEventCount, EventRollupState, Source
+from consent.models import (
+    ROLLUP_STATE_PK,
+    Action,
+    ConsentEvent,
+    DailyEventCount,
+    EventRollupState,
+    Source,
+)
 from lists.models import Category, MailingList
 
 
@@ -115,7 +122,11 @@ def _grouped_events(*, list_ids: list[int], period: Period) -> Grouped:
 def _rollup_watermark() -> int | None:
     """How far the rollup has folded, if the report may read it: None when it does not
     exist, counts days in another time zone, or lags by more than the live limit."""
-    state = EventRollupState.objects.filter(pk=1).values_list("folded_id", "time_zone").first()
+    state = (
+        EventRollupState.objects.filter(pk=ROLLUP_STATE_PK)
+        .values_list("folded_id", "time_zone")
+        .first()
+    )
     if state is None or state[1] != timezone.get_current_timezone_name():
         return None
     limit = settings.OPTOUT_ROLLUP_LIVE_LIMIT
@@ -135,7 +146,7 @@ def _grouped_rollup(*, list_ids: list[int], period: Period, watermark: int) -> G
     counts = DailyEventCount.objects.filter(
         mailing_list_id__in=list_ids, day__gte=period.start, day__lte=period.end
     ).values_list("day", "action", "source", "category_id", "reason", "count")
-    folded = EventRollupState.objects.filter(pk=1).values("folded_id")
+    folded = EventRollupState.objects.filter(pk=ROLLUP_STATE_PK).values("folded_id")
     tail = (
         _events(list_ids=list_ids, period=period)
         .filter(pk__gt=watermark)

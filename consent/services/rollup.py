@@ -26,9 +26,14 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from consent.models import Action, ConsentEvent, DailyEventCount, EventRollupState
+from consent.models import (
+    ROLLUP_STATE_PK,
+    Action,
+    ConsentEvent,
+    DailyEventCount,
+    EventRollupState,
+)
 
-STATE_PK = 1
 # How long a run waits for its own horizon to settle, and how often it looks.
 SETTLE_POLL_SECONDS = 0.02
 
@@ -181,10 +186,14 @@ def refresh_event_rollup(*, wait: float | None = None) -> RollupResult:
     twice or at the same time: a second run finds the state locked and skips."""
     if wait is None:
         wait = settings.OPTOUT_ROLLUP_SETTLE_WAIT_SECONDS
-    EventRollupState.objects.get_or_create(pk=STATE_PK)
+    EventRollupState.objects.get_or_create(pk=ROLLUP_STATE_PK)
     # skip_locked: a run waiting on the lock would hold a transaction open since before the
     # running one's horizon, which then could not settle.
-    state = EventRollupState.objects.select_for_update(skip_locked=True).filter(pk=STATE_PK).first()
+    state = (
+        EventRollupState.objects.select_for_update(skip_locked=True)
+        .filter(pk=ROLLUP_STATE_PK)
+        .first()
+    )
     if state is None:
         return RollupResult(
             folded_from=0, folded_to=0, events=0, groups=0, pending=None, skipped=True
