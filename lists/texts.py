@@ -41,7 +41,8 @@ def fallback_languages(*, mailing_list: MailingList, language: str) -> list[str]
     return languages
 
 
-def _pick(texts: dict[str, str], languages: list[str], fallback: str) -> str:
+def pick(texts: dict[str, str], languages: list[str], fallback: str) -> str:
+    """The text in the first of `languages` that has one, else `fallback`."""
     for language in languages:
         if texts.get(language):
             return texts[language]
@@ -62,8 +63,8 @@ def list_texts(*, mailing_list: MailingList, language: str) -> ListTexts:
     names = {code: name for code, name, _ in rows}
     footers = {code: footer for code, _, footer in rows}
     return ListTexts(
-        name=_pick(names, languages, mailing_list.name),
-        footer_text=_pick(footers, languages, mailing_list.footer_text),
+        name=pick(names, languages, mailing_list.name),
+        footer_text=pick(footers, languages, mailing_list.footer_text),
     )
 
 
@@ -91,8 +92,8 @@ def category_texts(
     return [
         CategoryText(
             category=category,
-            name=_pick(names.get(category.pk, {}), languages, category.name),
-            description=_pick(descriptions.get(category.pk, {}), languages, category.description),
+            name=pick(names.get(category.pk, {}), languages, category.name),
+            description=pick(descriptions.get(category.pk, {}), languages, category.description),
         )
         for category in categories
     ]
@@ -117,9 +118,7 @@ def reason_texts(*, mailing_list: MailingList, language: str) -> list[ReasonText
     for reason_id, code, label in rows:
         labels.setdefault(reason_id, {})[code] = label
     return [
-        ReasonText(
-            slug=reason.slug, label=_pick(labels.get(reason.pk, {}), languages, reason.label)
-        )
+        ReasonText(slug=reason.slug, label=pick(labels.get(reason.pk, {}), languages, reason.label))
         for reason in reasons
     ]
 
