@@ -225,9 +225,3 @@ def connect_signals() -> None:
             sender=UnsubscribeReasonTranslation,
             dispatch_uid="page_texts.reason_translation",
         )
-
-
-def clear() -> None:
-    """Forget every cached text of this process (tests; never needed for correctness)."""
-    with _lock:
-        _cache.clear()
