@@ -5,13 +5,14 @@ Kept apart from `consent/selectors/` (downloads, evidence, reports) because it s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
 
 from consent.models import Contact, Suppression
 from lists.models import Category, ConsentLevel, MailingList
-from lists.texts import category_texts
+from lists.page_texts import PageTexts, page_texts
 
 
 @dataclass(frozen=True)
@@ -36,20 +37,16 @@ class PreferenceState:
 
 
 def categories_with_state(
-    *, contact: Contact, mailing_list: MailingList, language: str
+    *, contact: Contact, mailing_list: MailingList, language: str, texts: PageTexts | None = None
 ) -> PreferenceState:
-    """Every category of the list in `language`, with whether the contact still receives it."""
-    covering = Q(contact=contact)
-    if contact.profile_key:
-        covering |= Q(profile_key=contact.profile_key)
-    suppressed = set(
-        Suppression.objects.filter(covering, mailing_list=mailing_list).values_list(
-            "category_id", flat=True
-        )
-    )
-    texts = category_texts(
-        mailing_list=mailing_list, categories=mailing_list.categories.all(), language=language
-    )
+    """Every category of the list in `language`, with whether the contact still receives it.
+
+    One query when the list's texts are cached (`lists.page_texts`); pass `texts` when the
+    caller already has them.
+    """
+    if texts is None:
+        texts = page_texts(mailing_list=mailing_list, language=language)
+    suppressed = suppressed_category_ids(contact=contact, mailing_list=mailing_list)
     return PreferenceState(
         mailing_list=mailing_list,
         list_suppressed=None in suppressed,
@@ -60,9 +57,40 @@ def categories_with_state(
                 description=text.description,
                 subscribed=text.category.pk not in suppressed,
             )
-            for text in texts
+            for text in texts.categories
         ],
         covers_every_address=(
             mailing_list.consent_level == ConsentLevel.CHANNEL and bool(contact.profile_key)
         ),
+    )
+
+
+def suppressed_category_ids(*, contact: Contact, mailing_list: MailingList) -> set[int | None]:
+    """The categories the contact left (None: the whole list), by address or by person."""
+    # Channel level: suppressions of the person, whichever address they left with.
+    person = [contact.profile_key] if contact.profile_key else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _suppression_sql(by_person=bool(person)), [mailing_list.pk, contact.pk, *person]
+        )
+        return {category_id for (category_id,) in cursor.fetchall()}
+
+
+@functools.cache
+def _suppression_sql(*, by_person: bool) -> str:
+    """The page's one per-subscriber query, built once: compiling it through the ORM on
+    every view cost more CPU than PostgreSQL spends running it."""
+    quote = connection.ops.quote_name
+    meta = Suppression._meta
+    columns = {field.name: str(field.column) for field in meta.concrete_fields}
+
+    def column(name: str) -> str:
+        return quote(columns[name])
+
+    covering = f"{column('contact')} = %s"
+    if by_person:
+        covering = f"({covering} OR {column('profile_key')} = %s)"
+    return (
+        f"SELECT {column('category')} FROM {quote(meta.db_table)} "  # noqa: S608  # model names
+        f"WHERE {column('mailing_list')} = %s AND {covering}"
     )

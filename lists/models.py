@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -137,6 +138,9 @@ class MailingList(models.Model):
         blank=True,
         help_text=_("Shown at the bottom of subscriber pages; a translation may replace it."),
     )
+    # Raised whenever a category, reason or translation of the list changes (lists.page_texts):
+    # every process keys its cache of the page's texts on it, read with the list row itself.
+    content_version = models.PositiveIntegerField(_("content version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("mailing list")
@@ -151,6 +155,17 @@ class MailingList(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The version only ever rises. An instance read before a category changed would
+        # otherwise write the older number back, and processes would serve the texts they
+        # cached under it. Name, footer and language changes count as new texts too.
+        if self._state.adding or kwargs.get("update_fields") is not None:
+            super().save(*args, **kwargs)
+            return
+        self.content_version = models.F("content_version") + 1  # refreshed below
+        super().save(*args, **kwargs)
+        self.refresh_from_db(fields=["content_version"])
 
 
 class Category(models.Model):

@@ -26,8 +26,9 @@ from consent.services import resubscribe, set_preferences, unsubscribe
 from consent.tokens import TokenClaim, read_token, unsign_ids
 from lists.branding import theme_for
 from lists.models import MailingList, ReasonMode
+from lists.page_texts import page_texts
 from lists.services import hosted_page_url
-from lists.texts import list_texts, reason_texts, supported_language
+from lists.texts import supported_language
 from preferences.forms import RESUBSCRIBE_ALL, UNSUBSCRIBE_ALL, PreferencesForm
 from preferences.languages import LANGUAGE_PARAMETER
 
@@ -59,15 +60,14 @@ def preference_center(request: HttpRequest, token: str) -> HttpResponse:
 
 def _center(request: HttpRequest, *, claim: TokenClaim, token: str, language: str) -> HttpResponse:
     mailing_list = claim.mailing_list
+    # The list's texts come from this process's cache: a warm page queries only the token's
+    # contact and list and the subscriber's suppressions.
+    page = page_texts(mailing_list=mailing_list, language=language)
     state = categories_with_state(
-        contact=claim.contact, mailing_list=mailing_list, language=language
+        contact=claim.contact, mailing_list=mailing_list, language=language, texts=page
     )
-    texts = list_texts(mailing_list=mailing_list, language=language)
-    reasons = (
-        reason_texts(mailing_list=mailing_list, language=language)
-        if mailing_list.reason_mode == ReasonMode.OPTIONAL
-        else None
-    )
+    texts = page.list_texts
+    reasons = page.reasons if mailing_list.reason_mode == ReasonMode.OPTIONAL else None
     form = PreferencesForm(request.POST or None, state=state, reasons=reasons)
     if request.method == "POST":
         if form.is_valid():
@@ -178,7 +178,7 @@ def invalid_link(request: HttpRequest, *, token: str) -> HttpResponse:
             {
                 "mailing_list": mailing_list,
                 "hosted_url": hosted_page_url(mailing_list=mailing_list) if mailing_list else "",
-                "texts": list_texts(mailing_list=mailing_list, language=language)
+                "texts": page_texts(mailing_list=mailing_list, language=language).list_texts
                 if mailing_list
                 else None,
             },

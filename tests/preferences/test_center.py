@@ -511,3 +511,7 @@ def test_the_page_needs_a_fixed_number_of_queries_however_many_categories(
     # their translations: no query per category or reason.
     with django_assert_num_queries(8):
         page(client, f"/p/{token}/?lang=fr")
+    # Then the list's texts come from the process's cache (tests/preferences/
+    # test_center_texts_cache.py): contact, list and suppressions only.
+    with django_assert_num_queries(3):
+        page(client, f"/p/{token}/?lang=fr")
