@@ -9,8 +9,10 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.postgresql.psycopg_any import mogrify
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from consent.models import Contact, Suppression
 from lists.models import Category, MailingList
@@ -41,33 +43,36 @@ def suppressions_in_scope(
     return Suppression.objects.filter(scope, mailing_list=mailing_list)
 
 
-def _download_pairs(
-    *,
-    mailing_list: MailingList,
-    digest: Digest,
-    since: datetime | None,
-    category: Category | None,
+def _by_contact(
+    rows: QuerySet[Suppression], digest: Digest, *, after: RawSQL | None = None
 ) -> QuerySet[Contact, tuple[int, str]]:
-    """(contact id, value) of every contact to list, by contact id; asks one query (whether
-    the list has channel-level rows) to choose its shape."""
-    rows = suppressions_in_scope(mailing_list=mailing_list, category=category)
-    if since is not None:
-        rows = rows.filter(created_at__gte=since)
+    """(contact id, value) of the contacts that their own suppression row covers, by id;
+    with `after`, only those past that contact id."""
+    covering = rows.filter(contact__isnull=False)
     # A contact without the value asked for is left out: an erased one has no address, one
     # imported from an MD5 list has no SHA-256 (its MD5 is all it can be listed by).
-    by_contact = Contact.objects.filter(
-        pk__in=rows.filter(contact__isnull=False).values("contact_id")
-    ).exclude(**{digest.column: None})
+    contacts = Contact.objects.exclude(**{digest.column: None})
+    if after is not None:
+        # Both sides of the semi-join start past the cursor: each run reads its rows only.
+        covering = covering.filter(contact_id__gt=after)
+        contacts = contacts.filter(pk__gt=after)
+    return (
+        contacts.filter(pk__in=covering.values("contact_id"))
+        .order_by("pk")
+        .values_list("pk", digest.column)
+    )
+
+
+def _with_people(rows: QuerySet[Suppression], digest: Digest) -> QuerySet[Contact, tuple[int, str]]:
+    """`_by_contact` plus every contact of a person a channel-level row covers, by id."""
     # Each IN is a hashed semi-join; "IN … OR IN …" would make PostgreSQL test both subplans
-    # row by row, which over a million suppressions takes minutes. Most lists have no
-    # channel-level rows, so the union (and its sort) is paid only where needed.
-    if not rows.filter(profile_key__isnull=False).exists():
-        return by_contact.order_by("pk").values_list("pk", digest.column)
+    # row by row, which over a million suppressions takes minutes.
     by_person = Contact.objects.filter(
         profile_key__in=rows.filter(profile_key__isnull=False).values("profile_key")
     ).exclude(**{digest.column: None})
     return (
-        by_contact.values_list("pk", digest.column)
+        _by_contact(rows, digest)
+        .order_by()
         .union(by_person.values_list("pk", digest.column))
         .order_by("pk")
     )
@@ -95,26 +100,15 @@ def _unescape_copy_text(data: bytes) -> bytes:
     return _COPY_ESCAPE.sub(lambda match: _COPY_ESCAPES.get(match[1], match[1]), data)
 
 
-def _copied_blocks(
-    pairs: QuerySet[Contact, tuple[int, str]], *, run: int, block_bytes: int
-) -> Iterator[bytes]:
-    """The values of `pairs` through `COPY … TO STDOUT`, newline-terminated, in blocks of
-    whole lines of about `block_bytes`.
+def _copied_blocks(connection: BaseDatabaseWrapper, query: str) -> Iterator[bytes]:
+    """The text rows of `query` through `COPY … TO STDOUT`, each a run of values joined by
+    newlines, as blocks of whole lines of about OPTOUT_DOWNLOAD_BLOCK_BYTES.
 
-    Each COPY row carries a run of `run` values joined by newlines: libpq hands over one
-    row per call, and a million calls from Python would cost more than the query. The
-    rows arrive as the server sends them, so memory stays flat whatever the list size.
+    libpq hands over one COPY row per call, and a million calls from Python would cost more
+    than the query: hence runs. The rows arrive as the server sends them, so memory stays
+    flat whatever the list size.
     """
-    connection = connections[pairs.db]
-    inner, params = pairs.query.get_compiler(using=pairs.db).as_sql()
-    # COPY takes no parameters: they are bound here, by the driver's own quoting. Only
-    # Django's compiled query and an integer are formatted in.
-    sql = (
-        "SELECT string_agg(d.value, E'\\n' ORDER BY d.pk) "  # noqa: S608
-        f"FROM ({inner}) AS d (pk, value) "
-        f"GROUP BY d.pk / {int(run)} ORDER BY d.pk / {int(run)}"
-    )
-    query = mogrify(sql, params, connection)
+    block_bytes = settings.OPTOUT_DOWNLOAD_BLOCK_BYTES
     buffer: list[bytes] = []
     size = 0
     with (
@@ -132,6 +126,44 @@ def _copied_blocks(
                 size = 0
     if buffer:
         yield b"".join(buffer)
+
+
+def _compiled(pairs: QuerySet[Contact, tuple[int, str]], sql: str) -> str:
+    """`sql` around the query of `pairs` (at `{pairs}`), its parameters bound here: COPY
+    takes none. Only Django's compiled query and integers are formatted in."""
+    connection = connections[pairs.db]
+    inner, params = pairs.query.get_compiler(using=pairs.db).as_sql()
+    return mogrify(sql.replace("{pairs}", inner), params, connection)
+
+
+def _runs_by_keyset(rows: QuerySet[Suppression], digest: Digest, *, run: int) -> str:
+    """One row per `run` contacts, found from where the last run ended (a recursive query):
+    every run reads its own rows by index, and nothing is sorted or held back."""
+    cursor = RawSQL('"runs"."last"', (), output_field=BigIntegerField())
+    pairs = _by_contact(rows, digest, after=cursor)[: int(run)]
+    # The runs' lines follow the LIMITed, ordered subquery: a plain aggregate over a single
+    # subquery takes its rows in their order, and an ORDER BY inside string_agg would sort
+    # each run a second time.
+    return _compiled(
+        pairs,
+        "WITH RECURSIVE runs (last, lines) AS ("
+        " SELECT '-9223372036854775808'::bigint, NULL::text"
+        " UNION ALL"
+        " SELECT run.last, run.lines FROM runs CROSS JOIN LATERAL ("
+        "  SELECT max(d.pk), string_agg(d.value, E'\\n') FROM ({pairs}) AS d (pk, value)"
+        " ) AS run (last, lines) WHERE run.last IS NOT NULL"
+        ") SELECT lines FROM runs WHERE lines IS NOT NULL",
+    )
+
+
+def _runs_by_group(pairs: QuerySet[Contact, tuple[int, str]], *, run: int) -> str:
+    """One row per `run` ids of contacts: for the union with channel-level rows, which no
+    index orders, so it is sorted once whichever way."""
+    return _compiled(
+        pairs,
+        "SELECT string_agg(d.value, E'\\n' ORDER BY d.pk) FROM ({pairs}) AS d (pk, value) "  # noqa: S608
+        f"GROUP BY d.pk / {int(run)} ORDER BY d.pk / {int(run)}",
+    )
 
 
 def _joined_blocks(values: Iterator[str], *, batch: int) -> Iterator[bytes]:
@@ -163,20 +195,25 @@ def suppression_download_blocks(
     """
 
     def stream() -> Iterator[bytes]:
-        pairs = _download_pairs(
-            mailing_list=mailing_list, digest=digest, since=since, category=category
-        )
-        if connections[pairs.db].vendor == "postgresql":
-            yield from _copied_blocks(
-                pairs,
-                run=settings.OPTOUT_DOWNLOAD_CHUNK_ROWS,
-                block_bytes=settings.OPTOUT_DOWNLOAD_BLOCK_BYTES,
-            )
+        rows = suppressions_in_scope(mailing_list=mailing_list, category=category)
+        if since is not None:
+            rows = rows.filter(created_at__gte=since)
+        # Most lists have no channel-level rows, so the union (and its sort) is paid only
+        # where needed.
+        people = rows.filter(profile_key__isnull=False).exists()
+        run = settings.OPTOUT_DOWNLOAD_CHUNK_ROWS
+        connection = connections[rows.db]
+        if connection.vendor == "postgresql":
+            if people:
+                query = _runs_by_group(_with_people(rows, digest), run=run)
+            else:
+                query = _runs_by_keyset(rows, digest, run=run)
+            yield from _copied_blocks(connection, query)
         else:
+            pairs = _with_people(rows, digest) if people else _by_contact(rows, digest)
             # No model instances: a million rows stream in flat memory.
-            chunk = settings.OPTOUT_DOWNLOAD_CHUNK_ROWS
-            values = (value for _, value in pairs.iterator(chunk_size=chunk))
-            yield from _joined_blocks(values, batch=chunk)
+            values = (value for _, value in pairs.iterator(chunk_size=run))
+            yield from _joined_blocks(values, batch=run)
 
     return stream()
 

@@ -63,3 +63,19 @@ def test_scrub_never_writes_and_works_in_chunks(settings, django_assert_max_num_
 
     assert result.suppressed == [c.address for c in contacts[::2]]
     assert Contact.objects.count() == 30
+
+
+def test_scrub_hashes_ascii_and_internationalized_addresses_like_the_contacts() -> None:
+    newsletter = MailingListFactory.create()
+    idn = ContactFactory.create(address="anna@xn--bcher-kva.example")
+    ascii_contact = ContactFactory.create(address="bob@example.com")
+    for contact in (idn, ascii_contact):
+        SuppressionFactory.create(contact=contact, mailing_list=newsletter)
+
+    result = scrub(
+        mailing_list=newsletter,
+        values=["Anna@Bücher.example", " <BOB@example.com> ", "carol@example.com"],
+    )
+
+    assert result.suppressed == ["Anna@Bücher.example", " <BOB@example.com> "]
+    assert (result.received, result.invalid) == (3, 0)

@@ -136,3 +136,17 @@ def test_runs_and_blocks_keep_the_contact_order_with_channel_level_rows(settings
 
     assert b"".join(blocks).decode().splitlines() == [c.md5 for c in contacts]
     assert len(blocks) > 1
+
+
+def test_every_run_starts_where_the_last_one_ended(settings) -> None:
+    settings.OPTOUT_DOWNLOAD_CHUNK_ROWS = 2
+    newsletter = MailingListFactory.create()
+    contacts = ContactFactory.create_batch(9)
+    listed = [c for n, c in enumerate(contacts) if n not in {1, 4, 5}]
+    for contact in listed:
+        SuppressionFactory.create(contact=contact, mailing_list=newsletter)
+    SuppressionFactory.create(contact=contacts[4])  # another list
+
+    values = list(suppressions_for_download(mailing_list=newsletter, digest=Digest.SHA256))
+
+    assert values == [c.sha256 for c in listed]
