@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -17,7 +18,14 @@ from django.db import connection
 from django.db.models import Field, Model
 
 from consent.models import ConsentEvent, Contact, JourneyOptOutRequest, Suppression
-from lists.models import JourneyIntegration, Mailer, MailerAccess, MailingList, Webhook
+from lists.models import (
+    ConsentLevel,
+    JourneyIntegration,
+    Mailer,
+    MailerAccess,
+    MailingList,
+    Webhook,
+)
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -219,3 +227,143 @@ def upsert_journey_request(*, row: JourneyOptOutRequest, endpoint_key: str) -> i
         cursor.execute(statement.sql, [*_insert_values(row, statement.fields), endpoint_key])
         found = cursor.fetchone()
     return None if found is None else int(found[0])
+
+
+@dataclass(frozen=True)
+class OneClickStatement:
+    sql: str
+    event_fields: dict[str, Field[Any, Any]]
+
+
+# How the one-statement opt-out fills each column: SQL over the `claim` row, or a parameter
+# (%s, in the order of `_ONE_CLICK_EVENT_PARAMS`). Every concrete field must be here, so a
+# field added to the models fails loudly at first use instead of being left out.
+_ONE_CLICK_SUPPRESSION = {
+    "contact": "CASE WHEN claim.channel THEN NULL ELSE claim.contact_id END",
+    "profile_key": "CASE WHEN claim.channel THEN claim.profile_key ELSE NULL END",
+    "mailing_list": "claim.list_id",
+    "category": "NULL",
+    "created_at": "%s",
+}
+_ONE_CLICK_EVENT = {
+    "action": "%s",
+    "scope": "%s",
+    "level": "CASE WHEN claim.channel THEN %s ELSE %s END",
+    "source": "%s",
+    "changed": "EXISTS (SELECT 1 FROM new_suppression)",
+    "contact": "claim.contact_id",
+    "profile_key": "claim.profile_key",
+    "mailing_list": "claim.list_id",
+    "category": "NULL",
+    "mailer": "claim.mailer_id",
+    "reason": "%s",
+    "occurred_at": "%s",
+    "recorded_at": "%s",
+    "ip": "%s",
+    "user_agent": "%s",
+    "request_id": "%s",
+    "detail": "%s",
+}
+_ONE_CLICK_EVENT_PARAMS = (
+    "action",
+    "scope",
+    "level",  # twice: channel, identity
+    "source",
+    "reason",
+    "occurred_at",
+    "recorded_at",
+    "ip",
+    "user_agent",
+    "request_id",
+    "detail",
+)
+
+
+def _covered(model: type[Model], columns: dict[str, str]) -> None:
+    names = {field.name for field in model._meta.concrete_fields if not field.primary_key}
+    if names != set(columns):
+        raise RuntimeError(f"{model.__name__} fields changed: update consent.statements.")
+
+
+@cache
+def _one_click_statement(vendor: str) -> OneClickStatement:
+    _covered(Suppression, _ONE_CLICK_SUPPRESSION)
+    _covered(ConsentEvent, _ONE_CLICK_EVENT)
+    access = MailerAccess
+
+    def insert(model: type[Model], values: dict[str, str]) -> str:
+        columns = ", ".join(_column(model, name) for name in values)
+        return f"INSERT INTO {_table(model)} ({columns}) SELECT {', '.join(values.values())} "
+
+    sql = (
+        "WITH claim AS ("  # noqa: S608  # names from _meta, values as parameters
+        f"SELECT c.{_column(Contact, 'id')} AS contact_id, "
+        f"c.{_column(Contact, 'profile_key')} AS profile_key, "
+        f"l.{_column(MailingList, 'id')} AS list_id, "
+        f"a.{_column(access, 'mailer')} AS mailer_id, "
+        # consent.services.core._level: channel level needs a profile key.
+        f"(l.{_column(MailingList, 'consent_level')} = %s "
+        f"AND c.{_column(Contact, 'profile_key')} <> '') AS channel, "
+        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "
+        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')}) AS hooks "
+        f"FROM {_table(Contact)} c "
+        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
+        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
+        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
+        f"WHERE c.{_column(Contact, 'id')} = %s), "
+        "new_suppression AS ("
+        f"{insert(Suppression, _ONE_CLICK_SUPPRESSION)}FROM claim WHERE NOT claim.hooks "
+        "ON CONFLICT DO NOTHING RETURNING 1), "
+        "new_event AS ("
+        f"{insert(ConsentEvent, _ONE_CLICK_EVENT)}FROM claim WHERE NOT claim.hooks "
+        f"RETURNING {_column(ConsentEvent, 'id')} AS id, "
+        f"{_column(ConsentEvent, 'changed')} AS changed) "
+        "SELECT claim.hooks, new_event.id, new_event.changed "
+        "FROM claim LEFT JOIN new_event ON TRUE"
+    )
+    fields = {name: ConsentEvent._meta.get_field(name) for name in _ONE_CLICK_EVENT_PARAMS}
+    return OneClickStatement(sql, fields)  # type: ignore[arg-type]  # concrete fields
+
+
+@dataclass(frozen=True)
+class OneClickResult:
+    has_webhooks: bool
+    event_id: int | None
+    changed: bool
+
+
+def one_click_opt_out(
+    *,
+    contact_id: int,
+    list_id: int,
+    mailer_id: int | None,
+    event: dict[str, Any],
+    now: datetime,
+) -> OneClickResult | None:
+    """PostgreSQL only: a token's whole-list opt-out in ONE statement, token read included.
+
+    Reads the contact, the list, the mailer's access and whether the team has an active
+    webhook endpoint; unless it has one, inserts the suppression (`ON CONFLICT DO NOTHING`)
+    and the event, whose `changed` says whether the suppression was new. Atomic on its
+    own, so autocommit needs no BEGIN and no COMMIT; two requests that race meet the
+    partial unique constraints, and the loser inserts no suppression. With an endpoint,
+    nothing is written (`event_id` None): the outbox rows must commit with the event, which
+    `record_opt_out` does. None when the contact or the list does not exist.
+
+    `event` holds the event's own values: action, scope, source, reason, occurred_at, ip,
+    user_agent, request_id, detail.
+    """
+    statement = _one_click_statement(connection.vendor)
+    values = {**event, "recorded_at": now}
+    params: list[Any] = [ConsentLevel.CHANNEL.value, list_id, mailer_id, contact_id, now]
+    for name, field in statement.event_fields.items():
+        if name == "level":
+            params += [ConsentLevel.CHANNEL.value, ConsentLevel.IDENTITY.value]
+        else:
+            params.append(field.get_db_prep_save(values[name], connection))
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return OneClickResult(has_webhooks=bool(row[0]), event_id=row[1], changed=bool(row[2]))
