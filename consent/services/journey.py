@@ -117,16 +117,16 @@ def wake_journey_worker() -> None:
         logger.warning("Broker unavailable; the sweep will decrypt journey opt-outs later")
 
 
-def _first_attempt_at(now: datetime) -> datetime:
-    if _eager():
+def _first_attempt_at(now: datetime, *, eager: bool) -> datetime:
+    if eager:
         # Decrypted in this process right after commit; the sweep is the safety net.
         return now + timedelta(seconds=settings.OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS)
     return now  # due at once: the woken task claims due rows
 
 
-def _schedule(journey_request_id: int) -> None:
+def _schedule(journey_request_id: int, *, eager: bool) -> None:
     """After commit: decrypt the row now (no broker), else wake a worker up (debounced)."""
-    if _eager():
+    if eager:
         transaction.on_commit(partial(enqueue_journey_request, journey_request_id))
     else:
         transaction.on_commit(wake_journey_worker)
@@ -139,6 +139,7 @@ def _new_row(
     params: str,
     pid: str,
     origin: Origin,
+    eager: bool,
 ) -> JourneyOptOutRequest:
     now = timezone.now()
     return JourneyOptOutRequest(
@@ -148,7 +149,7 @@ def _new_row(
         pid=pid,
         digest=_digest(channel=channel, params=params, pid=pid),
         received_at=now,
-        next_attempt_at=_first_attempt_at(now),
+        next_attempt_at=_first_attempt_at(now, eager=eager),
         ip=origin.ip,
         user_agent=origin.user_agent,
         request_id=origin.request_id,
@@ -169,7 +170,15 @@ def receive_journey_opt_out(
     An upsert on (integration, digest) that returns the id of the row whether it was new or
     not. Pass values through `clean_journey_param` first.
     """
-    row = _new_row(integration=integration, channel=channel, params=params, pid=pid, origin=origin)
+    eager = _eager()
+    row = _new_row(
+        integration=integration,
+        channel=channel,
+        params=params,
+        pid=pid,
+        origin=origin,
+        eager=eager,
+    )
     JourneyOptOutRequest.objects.bulk_create(
         [row],
         update_conflicts=True,
@@ -177,7 +186,7 @@ def receive_journey_opt_out(
         update_fields=["digest"],  # unchanged: the first receipt's time and traces stay
     )
     # A repeat schedules the row again; the task finds it done (or still pending): safe.
-    _schedule(row.pk)
+    _schedule(row.pk, eager=eager)
     return row
 
 
@@ -191,8 +200,14 @@ def receive_journey_one_click(
     nothing was stored. Pass values through `clean_journey_param` first. Durable: refused
     inside a caller's transaction, like every entry point.
     """
+    eager = _eager()
     row = _new_row(
-        integration=None, channel=JourneyChannel.ONE_CLICK, params=params, pid=pid, origin=origin
+        integration=None,
+        channel=JourneyChannel.ONE_CLICK,
+        params=params,
+        pid=pid,
+        origin=origin,
+        eager=eager,
     )
     if connection.in_atomic_block:
         with transaction.atomic(durable=True):
@@ -200,7 +215,7 @@ def receive_journey_one_click(
     else:
         pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
     if pk is not None:
-        _schedule(pk)
+        _schedule(pk, eager=eager)
     return pk
 
 

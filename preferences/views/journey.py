@@ -8,11 +8,14 @@ cookie, no login); a GET only shows a page, because link scanners follow GETs.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -73,4 +76,15 @@ def one_click(request: HttpRequest, endpoint_key: str) -> HttpResponse:
     )
     if stored is None:
         raise Http404
-    return render(request, "preferences/journey_one_click.html", {"received": True})
+    return HttpResponse(_received_page(translation.get_language()))
+
+
+@functools.cache
+def _received_page(language: str) -> str:
+    """The answer to a POST, rendered once per language: it holds nothing of the request.
+
+    Rendering it cost more CPU than storing the opt-out. Rendered without the request, so
+    no context processor runs: no messages (a cookie-less POST has none), no cookie set.
+    """
+    with translation.override(language):
+        return render_to_string("preferences/journey_one_click.html", {"received": True})
