@@ -8,13 +8,15 @@ value still goes as a parameter. Only the paths a mail provider hits in bulk use
 
 from __future__ import annotations
 
+import logging
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.db.models import Field, Model
 
 from consent.models import ConsentEvent, Contact, JourneyOptOutRequest, Suppression
@@ -26,6 +28,8 @@ from lists.models import (
     MailingList,
     Webhook,
 )
+
+logger = logging.getLogger(__name__)
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -40,6 +44,65 @@ def _column(model: type[Model], name: str) -> str:
 
 def _table(model: type[Model]) -> str:
     return _quote(model._meta.db_table)
+
+
+def _db_type(model: type[Model], name: str) -> str:
+    return str(model._meta.get_field(name).db_type(connection))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement PostgreSQL plans once per database session instead of on every request.
+
+    Planning the one-click statement cost the server more than running it. `PREPARE` once
+    per connection (not logged as a query: it is not the request's work), then `EXECUTE`
+    with the values as parameters.
+    """
+
+    name: str
+    plain_sql: str
+    prepare_sql: str
+    execute_sql: str
+
+    @classmethod
+    def of(cls, name: str, sql: str, types: Sequence[str]) -> Prepared:
+        parts = sql.split("%s")
+        if len(parts) != len(types) + 1:
+            raise RuntimeError(f"{name}: {len(parts) - 1} placeholders, {len(types)} types")
+        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        return cls(
+            name=name,
+            plain_sql=sql,
+            prepare_sql=f"PREPARE {name} ({', '.join(types)}) AS {numbered}",
+            execute_sql=f"EXECUTE {name} ({', '.join(['%s'] * len(types))})",
+        )
+
+
+# Database sessions (psycopg connections) that hold each prepared statement; and those
+# where one went missing (a pooler in transaction mode hands sessions around): plain SQL.
+_PREPARED_ON: dict[str, weakref.WeakSet[Any]] = {}
+_PLAIN_ON: weakref.WeakSet[Any] = weakref.WeakSet()
+_STATEMENT_NOT_FOUND = "26000"  # invalid_sql_statement_name
+
+
+def _execute(cursor: Any, statement: Prepared, params: Sequence[Any]) -> None:
+    session = connection.connection
+    if session in _PLAIN_ON:
+        cursor.execute(statement.plain_sql, params)
+        return
+    sessions = _PREPARED_ON.setdefault(statement.name, weakref.WeakSet())
+    if session not in sessions:
+        session.execute(statement.prepare_sql)
+        sessions.add(session)
+    try:
+        cursor.execute(statement.execute_sql, params)
+    except ProgrammingError as exc:
+        missing = getattr(exc.__cause__, "sqlstate", None) == _STATEMENT_NOT_FOUND
+        if not missing or connection.in_atomic_block:
+            raise
+        logger.warning("Prepared statement %s went missing; plain SQL from now on", statement.name)
+        _PLAIN_ON.add(session)
+        cursor.execute(statement.plain_sql, params)
 
 
 @dataclass(frozen=True)
@@ -190,7 +253,7 @@ def insert_opt_out(*, suppression: Suppression, event: ConsentEvent) -> None:
 @dataclass(frozen=True)
 class JourneyStatement:
     fields: tuple[Field[Any, Any], ...]
-    sql: str
+    prepared: Prepared
 
 
 @cache
@@ -213,7 +276,9 @@ def _journey_statement(vendor: str) -> JourneyStatement:
         f"ON CONFLICT ({integration}, {digest}) DO UPDATE SET {digest} = EXCLUDED.{digest} "
         f"RETURNING {_column(JourneyOptOutRequest, 'id')}"
     )
-    return JourneyStatement(fields, sql)
+    types = [str(field.db_type(connection)) for field in fields]
+    types.append(_db_type(JourneyIntegration, "endpoint_key"))
+    return JourneyStatement(fields, Prepared.of("optout_journey_upsert", sql, types))
 
 
 def upsert_journey_request(*, row: JourneyOptOutRequest, endpoint_key: str) -> int | None:
@@ -223,15 +288,19 @@ def upsert_journey_request(*, row: JourneyOptOutRequest, endpoint_key: str) -> i
     active integration has that key (nothing is written then).
     """
     statement = _journey_statement(connection.vendor)
+    params = [*_insert_values(row, statement.fields), endpoint_key]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, [*_insert_values(row, statement.fields), endpoint_key])
+        if connection.vendor == "postgresql":
+            _execute(cursor, statement.prepared, params)
+        else:
+            cursor.execute(statement.prepared.plain_sql, params)
         found = cursor.fetchone()
     return None if found is None else int(found[0])
 
 
 @dataclass(frozen=True)
 class OneClickStatement:
-    sql: str
+    prepared: Prepared
     event_fields: dict[str, Field[Any, Any]]
 
 
@@ -322,7 +391,17 @@ def _one_click_statement(vendor: str) -> OneClickStatement:
         "FROM claim LEFT JOIN new_event ON TRUE"
     )
     fields = {name: ConsentEvent._meta.get_field(name) for name in _ONE_CLICK_EVENT_PARAMS}
-    return OneClickStatement(sql, fields)  # type: ignore[arg-type]  # concrete fields
+    types = [
+        _db_type(MailingList, "consent_level"),
+        _db_type(MailingList, "id"),
+        _db_type(access, "mailer"),
+        _db_type(Contact, "id"),
+        _db_type(Suppression, "created_at"),
+    ]
+    for name in _ONE_CLICK_EVENT_PARAMS:
+        types += [_db_type(ConsentEvent, name)] * (2 if name == "level" else 1)
+    prepared = Prepared.of("optout_one_click_opt_out", sql, types)
+    return OneClickStatement(prepared, fields)  # type: ignore[arg-type]  # concrete fields
 
 
 @dataclass(frozen=True)
@@ -362,7 +441,7 @@ def one_click_opt_out(
         else:
             params.append(field.get_db_prep_save(values[name], connection))
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
+        _execute(cursor, statement.prepared, params)
         row = cursor.fetchone()
     if row is None:
         return None
