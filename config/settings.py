@@ -356,8 +356,12 @@ OPTOUT_JOURNEY_TOKEN_MARGIN_SECONDS = env.int("OPTOUT_JOURNEY_TOKEN_MARGIN_SECON
 # How often beat re-queues due rows, and how many per run.
 OPTOUT_JOURNEY_SWEEP_SECONDS = env.int("OPTOUT_JOURNEY_SWEEP_SECONDS", default=60)
 OPTOUT_JOURNEY_SWEEP_BATCH = env.int("OPTOUT_JOURNEY_SWEEP_BATCH", default=500)
-# A fresh row is the sweep's only after this grace: its own task normally runs first.
+# How long a claimed row is left to the worker that claimed it (a lease) before the sweep
+# may take it again; without a broker, how long a fresh row waits for the sweep.
 OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS = env.int("OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS", default=120)
+# With a broker, receipts wake a worker at most once per this many seconds and process, not
+# once per request; the woken task takes every row received in the meantime.
+OPTOUT_JOURNEY_WAKE_SECONDS = env.float("OPTOUT_JOURNEY_WAKE_SECONDS", default=1.0)
 # Longest params / pid / emailParams accepted; longer ones are refused with 400.
 OPTOUT_JOURNEY_PARAM_MAX_LENGTH = env.int("OPTOUT_JOURNEY_PARAM_MAX_LENGTH", default=4096)
 # Reports (issue 10): events are folded into daily counts by beat every so many seconds; a

@@ -1,4 +1,4 @@
-"""Reads for journey platforms: due opt-outs for the sweep, and the consent export.
+"""Reads for journey platforms: the consent export.
 
 The export speaks the Experience Platform's XDM "Consents & Preferences" shape, one JSON
 object per line, ready for a batch ingestion into the platform's profile dataset.
@@ -11,23 +11,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils import timezone
 
-from consent.models import Action, ConsentEvent, JourneyOptOutRequest, JourneyRequestState, Scope
+from consent.models import Action, ConsentEvent, Scope
 from lists.models import MailingList
 
 # Adobe's standard identity namespaces for an address and its lowercase SHA-256.
 EMAIL_NAMESPACE = "Email"
 HASHED_EMAIL_NAMESPACE = "Email_LC_SHA256"
 XDM_VALUE: dict[str, str] = {Action.OPT_OUT.value: "n", Action.OPT_IN.value: "y"}
-
-
-def due_journey_request_ids(*, now: datetime | None = None) -> Iterator[int]:
-    """Pending opt-outs whose next attempt is due, oldest first, one sweep's worth."""
-    rows = JourneyOptOutRequest.objects.filter(
-        state=JourneyRequestState.PENDING, next_attempt_at__lte=now or timezone.now()
-    ).order_by("next_attempt_at", "pk")
-    return iter(rows.values_list("pk", flat=True)[: settings.OPTOUT_JOURNEY_SWEEP_BATCH])
 
 
 def _iso(moment: datetime) -> str:

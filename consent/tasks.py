@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from consent import journey_selectors, services
+from consent import services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -41,9 +41,15 @@ def decrypt_journey_request(self: Task, journey_request_id: int) -> None:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def process_due_journey_requests() -> int:
+    """Woken by receipts (at most one per OPTOUT_JOURNEY_WAKE_SECONDS and process)."""
+    return services.journey.process_due_journey_requests()
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def retry_due_journey_requests() -> int:
-    """Beat's sweep: queue every pending opt-out whose next attempt is due."""
-    ids = list(journey_selectors.due_journey_request_ids())
+    """Beat's sweep: claim the pending opt-outs whose next attempt is due, queue each."""
+    ids = services.journey.claim_due_journey_requests()
     for journey_request_id in ids:
         services.journey.enqueue_journey_request(journey_request_id)
     return len(ids)

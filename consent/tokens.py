@@ -19,8 +19,9 @@ from django.utils.crypto import salted_hmac
 
 from consent.linkcrypto import landing_page_url
 from consent.models import Contact
-from lists.models import Mailer, MailerAccess, MailingList
-from lists.selectors import HAS_WEBHOOKS, with_webhook_flag
+from consent.statements import read_claim
+from lists.models import Mailer, MailingList
+from lists.selectors import HAS_WEBHOOKS
 from lists.services import RecipientLinks, recipient_links
 
 logger = logging.getLogger(__name__)
@@ -80,50 +81,29 @@ def unsign_ids(token: str) -> tuple[int, ...] | None:
 def read_token(token: str, *, list_uuid: UUID | str | None = None) -> TokenClaim | None:
     """Resolve a token to its contact, list and mailer; None for anything not genuine.
 
-    With `list_uuid`, a token of another list is foreign and resolves to None too. Two
-    queries at most: one-click runs through here on every request.
+    With `list_uuid`, a token of another list is foreign and resolves to None too. One
+    query: one-click runs through here on every request.
+
+    The same query tells whether the list's team has an active webhook endpoint (set on the
+    list as `HAS_WEBHOOKS`), so an opt-out of a team without one skips the endpoint lookup.
+    A mailer whose access was revoked (or who was deleted) after sending still has its
+    recipients' opt-outs honoured: the event then has no mailer.
     """
     ids = unsign_ids(token)
     if ids is None:
         logger.info("Rejected subscriber token (bad signature or shape)")
         return None
     contact_id, list_id, *rest = ids
-    mailer_id = rest[0] if rest else None
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None:
-        logger.info("Subscriber token for a contact that no longer exists")
+    found = read_claim(contact_id=contact_id, list_id=list_id, mailer_id=rest[0] if rest else None)
+    if found is None:
+        logger.info("Subscriber token for a contact or list that no longer exists")
         return None
-    mailing_list, mailer = _list_and_mailer(list_id=list_id, mailer_id=mailer_id)
-    if mailing_list is None:
-        return None
+    contact, mailing_list, mailer, has_webhooks = found
     if list_uuid is not None and str(mailing_list.uuid) != str(list_uuid):
         logger.info("Rejected subscriber token for another list", extra={"list": list_id})
         return None
+    setattr(mailing_list, HAS_WEBHOOKS, has_webhooks)
     return TokenClaim(contact=contact, mailing_list=mailing_list, mailer=mailer)
-
-
-def _list_and_mailer(
-    *, list_id: int, mailer_id: int | None
-) -> tuple[MailingList | None, Mailer | None]:
-    """The token's list and mailer in one query through their access row.
-
-    The same query tells whether the list's team has an active webhook endpoint, so an
-    opt-out of a team without one skips the endpoint lookup.
-
-    A mailer whose access was revoked (or who was deleted) after sending still has its
-    recipients' opt-outs honoured: the list is read on its own and the event has no mailer.
-    """
-    if mailer_id is not None:
-        accesses = MailerAccess.objects.select_related("mailing_list", "mailer").filter(
-            mailing_list_id=list_id, mailer_id=mailer_id
-        )
-        access = with_webhook_flag(accesses, team_field="mailing_list__team_id").first()
-        if access is not None:
-            # The flag belongs to the list; the services look for it there.
-            setattr(access.mailing_list, HAS_WEBHOOKS, getattr(access, HAS_WEBHOOKS))
-            return access.mailing_list, access.mailer
-    lists = MailingList.objects.filter(pk=list_id)
-    return with_webhook_flag(lists, team_field="team_id").first(), None
 
 
 def links_for(

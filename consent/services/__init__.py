@@ -21,6 +21,7 @@ from consent.services.core import (
     resubscribe,
     unsubscribe,
     unsubscribe_address,
+    unsubscribe_token,
 )
 from consent.services.esp import EspOptOut, record_esp_opt_outs
 from consent.services.imports import ImportResult, import_suppressions
@@ -66,5 +67,6 @@ __all__ = [
     "sweep_webhooks",
     "unsubscribe",
     "unsubscribe_address",
+    "unsubscribe_token",
     "webhooks",
 ]

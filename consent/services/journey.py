@@ -11,17 +11,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+import time
 import urllib.parse
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from consent import journey_platform, tasks
+from consent import journey_platform, statements, tasks
 from consent.addresses import InvalidAddress
 from consent.journey_platform import Decrypted, DecryptFailed, DecryptRejected
 from consent.models import (
@@ -80,6 +82,80 @@ def enqueue_journey_request(journey_request_id: int) -> None:
         )
 
 
+def _eager() -> bool:
+    # The app's own flag, not the setting: the test suite switches it per test.
+    return bool(tasks.process_due_journey_requests.app.conf.task_always_eager)
+
+
+class _Wake:
+    """When this process may queue its next wake-up: one per OPTOUT_JOURNEY_WAKE_SECONDS."""
+
+    lock = threading.Lock()
+    next_at = 0.0
+
+
+def wake_journey_worker() -> None:
+    """Have a worker decrypt what came in, without a task per request.
+
+    The first receipt of an interval queues one task that runs when the interval ends and
+    takes every due row (`process_due_journey_requests`); receipts until then queue nothing,
+    since that task will find their rows too. So each row is picked up within the interval,
+    and a burst of opt-outs costs the broker one message per interval and process. A broker
+    outage loses nothing: beat's sweep finds the rows.
+    """
+    interval = max(settings.OPTOUT_JOURNEY_WAKE_SECONDS, 0.0)
+    with _Wake.lock:
+        now = time.monotonic()
+        if now < _Wake.next_at:
+            return
+        _Wake.next_at = now + interval
+    try:
+        tasks.process_due_journey_requests.apply_async(countdown=interval)
+    except BrokerUnavailable:
+        with _Wake.lock:
+            _Wake.next_at = 0.0  # try again with the next receipt
+        logger.warning("Broker unavailable; the sweep will decrypt journey opt-outs later")
+
+
+def _first_attempt_at(now: datetime, *, eager: bool) -> datetime:
+    if eager:
+        # Decrypted in this process right after commit; the sweep is the safety net.
+        return now + timedelta(seconds=settings.OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS)
+    return now  # due at once: the woken task claims due rows
+
+
+def _schedule(journey_request_id: int, *, eager: bool) -> None:
+    """After commit: decrypt the row now (no broker), else wake a worker up (debounced)."""
+    if eager:
+        transaction.on_commit(partial(enqueue_journey_request, journey_request_id))
+    else:
+        transaction.on_commit(wake_journey_worker)
+
+
+def _new_row(
+    *,
+    integration: JourneyIntegration | None,
+    channel: JourneyChannel,
+    params: str,
+    pid: str,
+    origin: Origin,
+    eager: bool,
+) -> JourneyOptOutRequest:
+    now = timezone.now()
+    return JourneyOptOutRequest(
+        integration=integration,
+        channel=channel,
+        params=params,
+        pid=pid,
+        digest=_digest(channel=channel, params=params, pid=pid),
+        received_at=now,
+        next_attempt_at=_first_attempt_at(now, eager=eager),
+        ip=origin.ip,
+        user_agent=origin.user_agent,
+        request_id=origin.request_id,
+    )
+
+
 @transaction.atomic(durable=True)
 def receive_journey_opt_out(
     *,
@@ -91,22 +167,17 @@ def receive_journey_opt_out(
 ) -> JourneyOptOutRequest:
     """Store the encrypted opt-out for later decryption; the same pair twice is one row.
 
-    One statement on the hot path: an upsert on (integration, digest) that returns the id
-    of the row whether it was new or not. Pass values through `clean_journey_param` first.
+    An upsert on (integration, digest) that returns the id of the row whether it was new or
+    not. Pass values through `clean_journey_param` first.
     """
-    now = timezone.now()
-    row = JourneyOptOutRequest(
+    eager = _eager()
+    row = _new_row(
         integration=integration,
         channel=channel,
         params=params,
         pid=pid,
-        digest=_digest(channel=channel, params=params, pid=pid),
-        received_at=now,
-        # The sweep's safety net: the row's own task normally runs long before.
-        next_attempt_at=now + timedelta(seconds=settings.OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS),
-        ip=origin.ip,
-        user_agent=origin.user_agent,
-        request_id=origin.request_id,
+        origin=origin,
+        eager=eager,
     )
     JourneyOptOutRequest.objects.bulk_create(
         [row],
@@ -114,9 +185,38 @@ def receive_journey_opt_out(
         unique_fields=["integration", "digest"],
         update_fields=["digest"],  # unchanged: the first receipt's time and traces stay
     )
-    # A repeat queues the task again; it finds the row done (or still pending) and is safe.
-    transaction.on_commit(partial(enqueue_journey_request, row.pk))
+    # A repeat schedules the row again; the task finds it done (or still pending): safe.
+    _schedule(row.pk, eager=eager)
     return row
+
+
+def receive_journey_one_click(
+    *, endpoint_key: str, params: str, pid: str, origin: Origin
+) -> int | None:
+    """The one-click endpoint's hot path: `receive_journey_opt_out` by endpoint key.
+
+    One statement finds the active integration and upserts the row (autocommit: atomic on
+    its own); returns the row's id, or None when no active integration has that key and
+    nothing was stored. Pass values through `clean_journey_param` first. Durable: refused
+    inside a caller's transaction, like every entry point.
+    """
+    eager = _eager()
+    row = _new_row(
+        integration=None,
+        channel=JourneyChannel.ONE_CLICK,
+        params=params,
+        pid=pid,
+        origin=origin,
+        eager=eager,
+    )
+    if connection.in_atomic_block:
+        with transaction.atomic(durable=True):
+            pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
+    else:
+        pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
+    if pk is not None:
+        _schedule(pk, eager=eager)
+    return pk
 
 
 def find_email_params(*texts: str) -> str | None:
@@ -187,6 +287,43 @@ def process_journey_request(*, journey_request_id: int) -> int | None:
     except (DecryptFailed, NoListsToRecord) as exc:
         return note_journey_failure(journey_request_id=row.pk, error=exc.text, permanent=False)
     return None
+
+
+def claim_due_journey_requests(*, now: datetime | None = None) -> list[int]:
+    """Take one batch of due pending rows for this worker, oldest first.
+
+    `FOR UPDATE SKIP LOCKED` lets two workers (a woken task, beat's sweep) claim at once
+    without taking the same rows; the claim moves each row's next attempt
+    OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS ahead, a lease: a worker that dies holding it only
+    delays the row until the lease ends and the sweep finds it due again.
+    """
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        ids = list(
+            JourneyOptOutRequest.objects.select_for_update(skip_locked=True)
+            .filter(state=JourneyRequestState.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[: settings.OPTOUT_JOURNEY_SWEEP_BATCH]
+        )
+        lease = now + timedelta(seconds=settings.OPTOUT_JOURNEY_SWEEP_GRACE_SECONDS)
+        JourneyOptOutRequest.objects.filter(pk__in=ids).update(next_attempt_at=lease)
+    return ids
+
+
+def process_due_journey_requests() -> int:
+    """The woken task: decrypt and record every due row, one claimed batch at a time.
+
+    Returns how many rows it took. A full batch wakes another task for the rest.
+    """
+    ids = claim_due_journey_requests()
+    for journey_request_id in ids:
+        process_journey_request(journey_request_id=journey_request_id)
+    if len(ids) >= settings.OPTOUT_JOURNEY_SWEEP_BATCH:
+        try:
+            tasks.process_due_journey_requests.delay()
+        except BrokerUnavailable:
+            logger.warning("Broker unavailable; the sweep will decrypt journey opt-outs later")
+    return len(ids)
 
 
 class NoListsToRecord(OptoutError):

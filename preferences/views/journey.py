@@ -8,21 +8,24 @@ cookie, no login); a GET only shows a page, because link scanners follow GETs.
 
 from __future__ import annotations
 
+import functools
 import logging
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from consent.models import JourneyChannel, Source
+from consent.models import Source
 from consent.origins import Origin
 from consent.services.journey import (
     InvalidJourneyParams,
     clean_journey_param,
-    receive_journey_opt_out,
+    receive_journey_one_click,
 )
 from lists.models import JourneyIntegration
 
@@ -50,24 +53,38 @@ def _confirm_context(request: HttpRequest) -> dict[str, object]:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def one_click(request: HttpRequest, endpoint_key: str) -> HttpResponse:
-    integration = get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
     if request.method != "POST":  # link scanners follow GETs: show, never act
+        get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
         return render(request, "preferences/journey_one_click.html", _confirm_context(request))
     try:
         params = clean_journey_param(_param(request, "params"), name="params")
         pid = clean_journey_param(_param(request, "pid"), name="pid")
-    except InvalidJourneyParams as exc:
-        return HttpResponseBadRequest(exc.text, content_type="text/plain; charset=utf-8")
-    except MultiPartParserError:
+    except (InvalidJourneyParams, MultiPartParserError) as exc:
+        # An unknown endpoint is a 404 whatever the body: read the key only on this path.
+        get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
+        if isinstance(exc, InvalidJourneyParams):
+            return HttpResponseBadRequest(exc.text, content_type="text/plain; charset=utf-8")
         return HttpResponseBadRequest(
             "The request body is not a valid form.", content_type="text/plain; charset=utf-8"
         )
-    origin = Origin.from_request(request, source=Source.JOURNEY_PLATFORM)
-    receive_journey_opt_out(
-        integration=integration,
-        channel=JourneyChannel.ONE_CLICK,
+    # One statement finds the active integration and stores the pair.
+    stored = receive_journey_one_click(
+        endpoint_key=endpoint_key,
         params=params,
         pid=pid,
-        origin=origin,
+        origin=Origin.from_request(request, source=Source.JOURNEY_PLATFORM),
     )
-    return render(request, "preferences/journey_one_click.html", {"received": True})
+    if stored is None:
+        raise Http404
+    return HttpResponse(_received_page(translation.get_language()))
+
+
+@functools.cache
+def _received_page(language: str) -> str:
+    """The answer to a POST, rendered once per language: it holds nothing of the request.
+
+    Rendering it cost more CPU than storing the opt-out. Rendered without the request, so
+    no context processor runs: no messages (a cookie-less POST has none), no cookie set.
+    """
+    with translation.override(language):
+        return render_to_string("preferences/journey_one_click.html", {"received": True})

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Model
 from django.test import override_settings
 
+from consent.models import Contact
 from consent.tokens import SUBSCRIBER_SALT, CompactSigner, make_token, read_token, unsign_ids
+from lists.models import Mailer, MailingList
+from lists.selectors import may_have_webhooks
 from tests.consent.factories import ContactFactory
-from tests.lists.factories import MailerAccessFactory, MailerFactory, MailingListFactory
+from tests.lists.factories import (
+    MailerAccessFactory,
+    MailerFactory,
+    MailingListFactory,
+    WebhookFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +158,56 @@ def test_a_mailer_that_lost_its_access_is_dropped_from_the_claim() -> None:
     assert (claim.mailing_list, claim.mailer) == (access.mailing_list, None)
 
 
-def test_reading_a_token_takes_two_queries(django_assert_num_queries) -> None:
+def test_reading_a_token_takes_one_query(django_assert_num_queries) -> None:
     access = MailerAccessFactory.create()
     token = make_token(
         contact=ContactFactory.create(), mailing_list=access.mailing_list, mailer=access.mailer
     )
 
-    with django_assert_num_queries(2):
-        read_token(token)
+    with django_assert_num_queries(1):
+        claim = read_token(token)
+
+    assert claim is not None
+    assert (claim.mailing_list, claim.mailer) == (access.mailing_list, access.mailer)
+
+
+def test_the_claim_holds_the_same_values_an_orm_read_gives() -> None:
+    access = MailerAccessFactory.create()
+    contact = ContactFactory.create(profile_key="P-1")
+
+    claim = read_token(
+        make_token(contact=contact, mailing_list=access.mailing_list, mailer=access.mailer)
+    )
+
+    assert claim is not None
+    assert claim.mailer is not None
+    pairs: list[tuple[Model, type[Model]]] = [
+        (claim.contact, Contact),
+        (claim.mailing_list, MailingList),
+        (claim.mailer, Mailer),
+    ]
+    for read, model in pairs:
+        fresh = model._default_manager.get(pk=read.pk)
+        for field in model._meta.concrete_fields:
+            assert getattr(read, field.attname) == getattr(fresh, field.attname), field.name
+            assert type(getattr(read, field.attname)) is type(getattr(fresh, field.attname))
+
+
+def test_the_claim_says_whether_the_team_has_an_active_webhook_endpoint() -> None:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
+    token = make_token(contact=contact, mailing_list=newsletter)
+    claim = read_token(token)
+    assert claim is not None
+    assert may_have_webhooks(claim.mailing_list) is False
+
+    endpoint = WebhookFactory.create(team=newsletter.team)
+    claim = read_token(token)
+    assert claim is not None
+    assert may_have_webhooks(claim.mailing_list) is True
+
+    endpoint.active = False
+    endpoint.save()
+    claim = read_token(token)
+    assert claim is not None
+    assert may_have_webhooks(claim.mailing_list) is False

@@ -8,7 +8,8 @@ from django.db import connection
 
 from consent.models import ConsentEvent, Source, Suppression
 from consent.origins import Origin
-from consent.services import unsubscribe, unsubscribe_address
+from consent.services import unsubscribe, unsubscribe_address, unsubscribe_token
+from consent.tokens import make_token
 from lists.models import ConsentLevel
 from tests.consent.factories import ContactFactory
 from tests.lists.factories import MailingListFactory
@@ -94,3 +95,42 @@ def test_concurrent_channel_opt_outs_of_one_person_leave_one_suppression(
     assert Suppression.objects.get().profile_key == "person-1"
     assert ConsentEvent.objects.filter(changed=True).count() == 1
     assert ConsentEvent.objects.count() == THREADS
+
+
+def test_concurrent_one_clicks_of_one_token_leave_one_suppression_and_every_event(
+    on_postgresql: None,
+) -> None:
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
+    token = make_token(contact=contact, mailing_list=newsletter)
+
+    errors = _race(lambda: unsubscribe_token(token=token, origin=Origin(source=Source.ONE_CLICK)))
+
+    assert errors == []
+    assert Suppression.objects.filter(contact=contact, mailing_list=newsletter).count() == 1
+    events = ConsentEvent.objects.filter(contact=contact)
+    assert events.count() == THREADS
+    assert events.filter(changed=True).count() == 1
+
+
+def test_concurrent_one_clicks_of_one_person_leave_one_channel_suppression(
+    on_postgresql: None,
+) -> None:
+    newsletter = MailingListFactory.create(consent_level=ConsentLevel.CHANNEL)
+    tokens = [
+        make_token(contact=ContactFactory.create(profile_key="person-1"), mailing_list=newsletter)
+        for _ in range(THREADS)
+    ]
+    lock = threading.Lock()
+
+    def work() -> None:
+        with lock:
+            token = tokens.pop()
+        unsubscribe_token(token=token, origin=Origin(source=Source.ONE_CLICK))
+
+    errors = _race(work)
+
+    assert errors == []
+    assert Suppression.objects.get().profile_key == "person-1"
+    assert ConsentEvent.objects.filter(changed=True).count() == 1
+    assert set(ConsentEvent.objects.values_list("level", flat=True)) == {ConsentLevel.CHANNEL}

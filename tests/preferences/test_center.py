@@ -507,9 +507,9 @@ def test_the_page_needs_a_fixed_number_of_queries_however_many_categories(
     UnsubscribeReasonFactory.create_batch(3, mailing_list=newsletter)
     token = make_token(contact=contact, mailing_list=newsletter)
 
-    # contact, list, suppressions, categories, their translations, list texts, reasons and
-    # their translations: no query per category or reason.
-    with django_assert_num_queries(8):
+    # contact and list (one query), suppressions, categories, their translations, list
+    # texts, reasons and their translations: no query per category or reason.
+    with django_assert_num_queries(7):
         page(client, f"/p/{token}/?lang=fr")
     # Then the list's texts come from the process's cache (tests/preferences/
     # test_center_texts_cache.py): contact, list and suppressions only.

@@ -1,0 +1,448 @@
+"""SQL of the one-click hot paths, built once from the models' `_meta`.
+
+A queryset is compiled again on every request: for a one-click POST that compilation cost
+more CPU than the database work. The statements below are written once, at first use, from
+the table and column names the models declare, so a renamed field renames them too; every
+value still goes as a parameter. Only the paths a mail provider hits in bulk use them.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django.db import ProgrammingError, connection
+from django.db.models import Field, Model
+
+from consent.models import ConsentEvent, Contact, JourneyOptOutRequest, Suppression
+from lists.models import (
+    ConsentLevel,
+    JourneyIntegration,
+    Mailer,
+    MailerAccess,
+    MailingList,
+    Webhook,
+)
+
+logger = logging.getLogger(__name__)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+def _quote(name: str) -> str:
+    return str(connection.ops.quote_name(name))
+
+
+def _column(model: type[Model], name: str) -> str:
+    return _quote(str(model._meta.get_field(name).column))  # type: ignore[union-attr]  # concrete
+
+
+def _table(model: type[Model]) -> str:
+    return _quote(model._meta.db_table)
+
+
+def _db_type(model: type[Model], name: str) -> str:
+    return str(model._meta.get_field(name).db_type(connection))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A statement PostgreSQL plans once per database session instead of on every request.
+
+    Planning the one-click statement cost the server more than running it. `PREPARE` once
+    per connection (not logged as a query: it is not the request's work), then `EXECUTE`
+    with the values as parameters.
+    """
+
+    name: str
+    plain_sql: str
+    prepare_sql: str
+    execute_sql: str
+
+    @classmethod
+    def of(cls, name: str, sql: str, types: Sequence[str]) -> Prepared:
+        parts = sql.split("%s")
+        if len(parts) != len(types) + 1:
+            raise RuntimeError(f"{name}: {len(parts) - 1} placeholders, {len(types)} types")
+        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+        return cls(
+            name=name,
+            plain_sql=sql,
+            prepare_sql=f"PREPARE {name} ({', '.join(types)}) AS {numbered}",
+            execute_sql=f"EXECUTE {name} ({', '.join(['%s'] * len(types))})",
+        )
+
+
+# Database sessions (psycopg connections) that hold each prepared statement; and those
+# where one went missing (a pooler in transaction mode hands sessions around): plain SQL.
+_PREPARED_ON: dict[str, weakref.WeakSet[Any]] = {}
+_PLAIN_ON: weakref.WeakSet[Any] = weakref.WeakSet()
+_STATEMENT_NOT_FOUND = "26000"  # invalid_sql_statement_name
+
+
+def _execute(cursor: Any, statement: Prepared, params: Sequence[Any]) -> None:
+    session = connection.connection
+    if session in _PLAIN_ON:
+        cursor.execute(statement.plain_sql, params)
+        return
+    sessions = _PREPARED_ON.setdefault(statement.name, weakref.WeakSet())
+    if session not in sessions:
+        session.execute(statement.prepare_sql)
+        sessions.add(session)
+    try:
+        cursor.execute(statement.execute_sql, params)
+    except ProgrammingError as exc:
+        missing = getattr(exc.__cause__, "sqlstate", None) == _STATEMENT_NOT_FOUND
+        if not missing or connection.in_atomic_block:
+            raise
+        logger.warning("Prepared statement %s went missing; plain SQL from now on", statement.name)
+        _PLAIN_ON.add(session)
+        cursor.execute(statement.plain_sql, params)
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One model's columns in a SELECT, and how to turn them back into an instance."""
+
+    model: type[Model]
+    fields: tuple[Field[Any, Any], ...]
+    columns: tuple[Any, ...]
+    converters: tuple[tuple[Converter, ...], ...]
+    sql: str
+
+    @classmethod
+    def of(cls, model: type[Model], alias: str) -> Selected:
+        fields = tuple(model._meta.concrete_fields)
+        columns = tuple(field.get_col(alias) for field in fields)
+        converters = []
+        for column in columns:
+            # The ORM's own conversions (SQLite's text UUIDs and datetimes, booleans as ints).
+            converters.append(
+                tuple(connection.ops.get_db_converters(column))
+                + tuple(column.get_db_converters(connection))
+            )
+        sql = ", ".join(f"{alias}.{_quote(str(field.column))}" for field in fields)
+        return cls(model, fields, columns, tuple(converters), sql)
+
+    def build(self, values: Sequence[Any]) -> Any:
+        converted = []
+        for column, converters, raw in zip(self.columns, self.converters, values, strict=True):
+            value = raw
+            for convert in converters:
+                value = convert(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(
+            connection.alias, [field.attname for field in self.fields], converted
+        )
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
+@dataclass(frozen=True)
+class ClaimQuery:
+    contact: Selected
+    mailing_list: Selected
+    mailer: Selected
+    sql: str
+
+
+@cache
+def _claim_query(vendor: str) -> ClaimQuery:
+    contact = Selected.of(Contact, "c")
+    mailing_list = Selected.of(MailingList, "l")
+    mailer = Selected.of(Mailer, "m")
+    access = MailerAccess
+    sql = (
+        f"SELECT {contact.sql}, {mailing_list.sql}, {mailer.sql}, "  # noqa: S608  # names from _meta
+        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "
+        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')}) "
+        f"FROM {_table(Contact)} c "
+        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
+        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
+        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
+        f"LEFT JOIN {_table(Mailer)} m "
+        f"ON m.{_column(Mailer, 'id')} = a.{_column(access, 'mailer')} "
+        f"WHERE c.{_column(Contact, 'id')} = %s"
+    )
+    return ClaimQuery(contact, mailing_list, mailer, sql)
+
+
+def read_claim(
+    *, contact_id: int, list_id: int, mailer_id: int | None
+) -> tuple[Contact, MailingList, Mailer | None, bool] | None:
+    """Contact, list, mailer (None without a current access) and "the team has an active
+    webhook endpoint", in one query; None when the contact or the list does not exist."""
+    query = _claim_query(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [list_id, mailer_id, contact_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    first = len(query.contact)
+    second = first + len(query.mailing_list)
+    third = second + len(query.mailer)
+    contact = query.contact.build(row[:first])
+    mailing_list = query.mailing_list.build(row[first:second])
+    mailer = query.mailer.build(row[second:third]) if row[second] is not None else None
+    return contact, mailing_list, mailer, bool(row[third])
+
+
+def _insert_values(instance: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    # As Model.save does: pre_save fills auto_now_add, get_db_prep_save adapts the value.
+    return [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+
+
+@dataclass(frozen=True)
+class OptOutStatement:
+    suppression_fields: tuple[Field[Any, Any], ...]
+    event_fields: tuple[Field[Any, Any], ...]
+    sql: str
+
+
+@cache
+def _opt_out_statement(vendor: str) -> OptOutStatement:
+    suppression_fields = tuple(
+        field for field in Suppression._meta.concrete_fields if not field.primary_key
+    )
+    event_fields = tuple(
+        field
+        for field in ConsentEvent._meta.concrete_fields
+        if not field.primary_key and field.name != "changed"
+    )
+    suppression_columns = ", ".join(_quote(str(field.column)) for field in suppression_fields)
+    event_columns = ", ".join(_quote(str(field.column)) for field in event_fields)
+    sql = (
+        f"WITH new_suppression AS (INSERT INTO {_table(Suppression)} ({suppression_columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(suppression_fields))}) "
+        "ON CONFLICT DO NOTHING RETURNING 1) "
+        f"INSERT INTO {_table(ConsentEvent)} ({event_columns}, {_column(ConsentEvent, 'changed')}) "
+        f"VALUES ({', '.join(['%s'] * len(event_fields))}, "
+        "EXISTS (SELECT 1 FROM new_suppression)) "
+        f"RETURNING {_column(ConsentEvent, 'id')}, {_column(ConsentEvent, 'changed')}"
+    )
+    return OptOutStatement(suppression_fields, event_fields, sql)
+
+
+def insert_opt_out(*, suppression: Suppression, event: ConsentEvent) -> None:
+    """PostgreSQL only: the suppression (unless one exists) and its event in ONE statement.
+
+    A data-modifying CTE: `INSERT … ON CONFLICT DO NOTHING` of the suppression, then the
+    event, whose `changed` says whether that insert wrote a row. One statement is atomic on
+    its own, so in autocommit it needs no BEGIN and no COMMIT. Two requests that race meet
+    the partial unique constraints: the loser waits for the winner's commit and inserts no
+    suppression, so there is exactly one, and both events are written. Sets the event's pk
+    and `changed`.
+    """
+    statement = _opt_out_statement(connection.vendor)
+    params = _insert_values(suppression, statement.suppression_fields) + _insert_values(
+        event, statement.event_fields
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        event.pk, event.changed = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias
+
+
+@dataclass(frozen=True)
+class JourneyStatement:
+    fields: tuple[Field[Any, Any], ...]
+    prepared: Prepared
+
+
+@cache
+def _journey_statement(vendor: str) -> JourneyStatement:
+    fields = tuple(
+        field
+        for field in JourneyOptOutRequest._meta.concrete_fields
+        if not field.primary_key and field.name != "integration"
+    )
+    integration = _column(JourneyOptOutRequest, "integration")
+    digest = _column(JourneyOptOutRequest, "digest")
+    columns = ", ".join(_quote(str(field.column)) for field in fields)
+    sql = (
+        f"INSERT INTO {_table(JourneyOptOutRequest)} ({integration}, {columns}) "  # noqa: S608
+        f"SELECT i.{_column(JourneyIntegration, 'id')}, {', '.join(['%s'] * len(fields))} "
+        f"FROM {_table(JourneyIntegration)} i "
+        f"WHERE i.{_column(JourneyIntegration, 'endpoint_key')} = %s "
+        f"AND i.{_column(JourneyIntegration, 'active')} "
+        # The first receipt's time and traces stay; the no-op update makes RETURNING answer.
+        f"ON CONFLICT ({integration}, {digest}) DO UPDATE SET {digest} = EXCLUDED.{digest} "
+        f"RETURNING {_column(JourneyOptOutRequest, 'id')}"
+    )
+    types = [str(field.db_type(connection)) for field in fields]
+    types.append(_db_type(JourneyIntegration, "endpoint_key"))
+    return JourneyStatement(fields, Prepared.of("optout_journey_upsert", sql, types))
+
+
+def upsert_journey_request(*, row: JourneyOptOutRequest, endpoint_key: str) -> int | None:
+    """Store `row` for the active integration of `endpoint_key` in one statement.
+
+    Returns the row's id, new or the one stored for the same pair before; None when no
+    active integration has that key (nothing is written then).
+    """
+    statement = _journey_statement(connection.vendor)
+    params = [*_insert_values(row, statement.fields), endpoint_key]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _execute(cursor, statement.prepared, params)
+        else:
+            cursor.execute(statement.prepared.plain_sql, params)
+        found = cursor.fetchone()
+    return None if found is None else int(found[0])
+
+
+@dataclass(frozen=True)
+class OneClickStatement:
+    prepared: Prepared
+    event_fields: dict[str, Field[Any, Any]]
+
+
+# How the one-statement opt-out fills each column: SQL over the `claim` row, or a parameter
+# (%s, in the order of `_ONE_CLICK_EVENT_PARAMS`). Every concrete field must be here, so a
+# field added to the models fails loudly at first use instead of being left out.
+_ONE_CLICK_SUPPRESSION = {
+    "contact": "CASE WHEN claim.channel THEN NULL ELSE claim.contact_id END",
+    "profile_key": "CASE WHEN claim.channel THEN claim.profile_key ELSE NULL END",
+    "mailing_list": "claim.list_id",
+    "category": "NULL",
+    "created_at": "%s",
+}
+_ONE_CLICK_EVENT = {
+    "action": "%s",
+    "scope": "%s",
+    "level": "CASE WHEN claim.channel THEN %s ELSE %s END",
+    "source": "%s",
+    "changed": "EXISTS (SELECT 1 FROM new_suppression)",
+    "contact": "claim.contact_id",
+    "profile_key": "claim.profile_key",
+    "mailing_list": "claim.list_id",
+    "category": "NULL",
+    "mailer": "claim.mailer_id",
+    "reason": "%s",
+    "occurred_at": "%s",
+    "recorded_at": "%s",
+    "ip": "%s",
+    "user_agent": "%s",
+    "request_id": "%s",
+    "detail": "%s",
+}
+_ONE_CLICK_EVENT_PARAMS = (
+    "action",
+    "scope",
+    "level",  # twice: channel, identity
+    "source",
+    "reason",
+    "occurred_at",
+    "recorded_at",
+    "ip",
+    "user_agent",
+    "request_id",
+    "detail",
+)
+
+
+def _covered(model: type[Model], columns: dict[str, str]) -> None:
+    names = {field.name for field in model._meta.concrete_fields if not field.primary_key}
+    if names != set(columns):
+        raise RuntimeError(f"{model.__name__} fields changed: update consent.statements.")
+
+
+@cache
+def _one_click_statement(vendor: str) -> OneClickStatement:
+    _covered(Suppression, _ONE_CLICK_SUPPRESSION)
+    _covered(ConsentEvent, _ONE_CLICK_EVENT)
+    access = MailerAccess
+
+    def insert(model: type[Model], values: dict[str, str]) -> str:
+        columns = ", ".join(_column(model, name) for name in values)
+        return f"INSERT INTO {_table(model)} ({columns}) SELECT {', '.join(values.values())} "
+
+    sql = (
+        "WITH claim AS ("  # noqa: S608  # names from _meta, values as parameters
+        f"SELECT c.{_column(Contact, 'id')} AS contact_id, "
+        f"c.{_column(Contact, 'profile_key')} AS profile_key, "
+        f"l.{_column(MailingList, 'id')} AS list_id, "
+        f"a.{_column(access, 'mailer')} AS mailer_id, "
+        # consent.services.core._level: channel level needs a profile key.
+        f"(l.{_column(MailingList, 'consent_level')} = %s "
+        f"AND c.{_column(Contact, 'profile_key')} <> '') AS channel, "
+        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "
+        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')}) AS hooks "
+        f"FROM {_table(Contact)} c "
+        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
+        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
+        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
+        f"WHERE c.{_column(Contact, 'id')} = %s), "
+        "new_suppression AS ("
+        f"{insert(Suppression, _ONE_CLICK_SUPPRESSION)}FROM claim WHERE NOT claim.hooks "
+        "ON CONFLICT DO NOTHING RETURNING 1), "
+        "new_event AS ("
+        f"{insert(ConsentEvent, _ONE_CLICK_EVENT)}FROM claim WHERE NOT claim.hooks "
+        f"RETURNING {_column(ConsentEvent, 'id')} AS id, "
+        f"{_column(ConsentEvent, 'changed')} AS changed) "
+        "SELECT claim.hooks, new_event.id, new_event.changed "
+        "FROM claim LEFT JOIN new_event ON TRUE"
+    )
+    fields = {name: ConsentEvent._meta.get_field(name) for name in _ONE_CLICK_EVENT_PARAMS}
+    types = [
+        _db_type(MailingList, "consent_level"),
+        _db_type(MailingList, "id"),
+        _db_type(access, "mailer"),
+        _db_type(Contact, "id"),
+        _db_type(Suppression, "created_at"),
+    ]
+    for name in _ONE_CLICK_EVENT_PARAMS:
+        types += [_db_type(ConsentEvent, name)] * (2 if name == "level" else 1)
+    prepared = Prepared.of("optout_one_click_opt_out", sql, types)
+    return OneClickStatement(prepared, fields)  # type: ignore[arg-type]  # concrete fields
+
+
+@dataclass(frozen=True)
+class OneClickResult:
+    has_webhooks: bool
+    event_id: int | None
+    changed: bool
+
+
+def one_click_opt_out(
+    *,
+    contact_id: int,
+    list_id: int,
+    mailer_id: int | None,
+    event: dict[str, Any],
+    now: datetime,
+) -> OneClickResult | None:
+    """PostgreSQL only: a token's whole-list opt-out in ONE statement, token read included.
+
+    Reads the contact, the list, the mailer's access and whether the team has an active
+    webhook endpoint; unless it has one, inserts the suppression (`ON CONFLICT DO NOTHING`)
+    and the event, whose `changed` says whether the suppression was new. Atomic on its
+    own, so autocommit needs no BEGIN and no COMMIT; two requests that race meet the
+    partial unique constraints, and the loser inserts no suppression. With an endpoint,
+    nothing is written (`event_id` None): the outbox rows must commit with the event, which
+    `record_opt_out` does. None when the contact or the list does not exist.
+
+    `event` holds the event's own values: action, scope, source, reason, occurred_at, ip,
+    user_agent, request_id, detail.
+    """
+    statement = _one_click_statement(connection.vendor)
+    values = {**event, "recorded_at": now}
+    params: list[Any] = [ConsentLevel.CHANNEL.value, list_id, mailer_id, contact_id, now]
+    for name, field in statement.event_fields.items():
+        if name == "level":
+            params += [ConsentLevel.CHANNEL.value, ConsentLevel.IDENTITY.value]
+        else:
+            params.append(field.get_db_prep_save(values[name], connection))
+    with connection.cursor() as cursor:
+        _execute(cursor, statement.prepared, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return OneClickResult(has_webhooks=bool(row[0]), event_id=row[1], changed=bool(row[2]))
