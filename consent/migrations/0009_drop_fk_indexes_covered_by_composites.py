@@ -16,7 +16,7 @@ INDEXES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("consent", "0007_text_uniqueness_without_like_indexes"),
+        ("consent", "0008_event_rollup_daily_counts"),
         ("lists", "0007_mailinglist_honour_deadline"),
     ]
 
