@@ -512,6 +512,6 @@ def test_the_page_needs_a_fixed_number_of_queries_however_many_categories(
     with django_assert_num_queries(7):
         page(client, f"/p/{token}/?lang=fr")
     # Then the list's texts come from the process's cache (tests/preferences/
-    # test_center_texts_cache.py): contact, list and suppressions only.
-    with django_assert_num_queries(3):
+    # test_center_texts_cache.py): the token's rows (one query) and the suppressions.
+    with django_assert_num_queries(2):
         page(client, f"/p/{token}/?lang=fr")
