@@ -87,7 +87,8 @@ def copy_untext(value: str) -> str | None:
 def is_epoch(text: str) -> bool:
     """Epoch seconds (up to 10 digits) or milliseconds (13): the database converts these.
 
-    11 and 12 digits are no time an ESP writes; `parse_time` reports them.
+    11 and 12 digits go through `parse_time`, which refuses years past 9999: the database
+    would store them, and Python could not read them back.
     """
     return text.isascii() and text.isdigit() and (len(text) <= 10 or len(text) == 13)
 
