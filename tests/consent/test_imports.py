@@ -438,3 +438,22 @@ def test_a_job_is_marked_writing_while_its_rows_are_added(
     job.refresh_from_db()
     assert seen == [(ImportStatus.WRITING, 99)]
     assert (job.status, job.progress, job.suppressed) == (ImportStatus.DONE, 100, 2)
+
+
+def test_a_row_the_csv_reader_refuses_fails_the_job_and_writes_nothing(
+    django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPTOUT_IMPORT_CHUNK_ROWS = 1  # the first row is staged (COPY open) before the error
+    newsletter = MailingListFactory.create()
+    huge = "x" * 200_000  # past the csv module's field size limit
+    data = f"email,created\nann@example.com,1622536200\n{huge}@example.com,1\n".encode()
+    upload = SimpleUploadedFile("broken.csv", data)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create_import_job(job=ImportJob(file=upload, mailing_list=newsletter))
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "field larger than field limit" in job.failure
+    assert not Suppression.objects.filter(mailing_list=newsletter).exists()
+    assert not Contact.objects.filter(address="ann@example.com").exists()

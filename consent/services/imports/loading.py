@@ -54,7 +54,7 @@ def import_suppressions(  # keyword-only, all of them needed by the job
                 stage.pause()
                 progress(min(99, parser.position() * 100 // size))
                 reported = time.monotonic()
-        stage.pause()
+        stage.loaded()
         if writing_started is not None:
             writing_started()
         if parser.staged:

@@ -21,18 +21,23 @@ COLUMNS = "md5, address, sha256, occurred_at, epoch"
 
 
 class StagingTable:
-    """`with StagingTable() as stage: stage.write(block)`; `pause()` before other queries.
+    """`with StagingTable() as stage: stage.write(block)`, then `stage.loaded()`.
 
-    PostgreSQL keeps one `COPY` open across writes; while it is open the connection runs
-    nothing else, so the caller pauses it to record progress.
+    `pause()` before any other query while loading: PostgreSQL keeps one `COPY` open across
+    writes, and while it is open the connection runs nothing else.
     """
 
     def __init__(self) -> None:
         self.postgresql = connection.vendor == "postgresql"
         self._copy: Any = None
         self._stack = ExitStack()
+        self._savepoint = ExitStack()
 
     def __enter__(self) -> StagingTable:
+        if connection.in_atomic_block:
+            # Called inside a transaction (tests): a failed COPY then rolls back to this
+            # savepoint instead of leaving the caller's transaction unusable.
+            self._savepoint.enter_context(transaction.atomic())
         with connection.cursor() as cursor:
             if self.postgresql:
                 _session_memory(cursor)
@@ -66,6 +71,11 @@ class StagingTable:
             self._copy = None
             self._stack.close()
 
+    def loaded(self) -> None:
+        """Every row is staged: end the COPY and release the savepoint, if any."""
+        self.pause()
+        self._savepoint.close()
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -76,6 +86,7 @@ class StagingTable:
             self._copy = None
             # An error aborts the COPY instead of committing half a file.
             self._stack.__exit__(exc_type, exc, traceback)
+        self._savepoint.__exit__(exc_type, exc, traceback)
         try:
             with connection.cursor() as cursor:
                 cursor.execute(f"DROP TABLE IF EXISTS {ROWS}")
