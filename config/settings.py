@@ -312,6 +312,9 @@ OPTOUT_HONOUR_DEADLINE_HOURS = env.int("OPTOUT_HONOUR_DEADLINE_HOURS", default=4
 # Imports of unsubscribed addresses from other ESPs.
 OPTOUT_IMPORT_CHUNK_ROWS = env.int("OPTOUT_IMPORT_CHUNK_ROWS", default=5000)
 OPTOUT_IMPORT_REPORTED_ERRORS = env.int("OPTOUT_IMPORT_REPORTED_ERRORS", default=100)
+# work_mem and temp_buffers of the import's own session: its sorts, hash joins and staging
+# table stay in memory up to this size (PostgreSQL only).
+OPTOUT_IMPORT_SESSION_MEMORY = env.str("OPTOUT_IMPORT_SESSION_MEMORY", default="256MB")
 
 # Outbound webhooks (Standard Webhooks). Seconds to wait before each retry after a failure:
 # 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h, 24 h, about three days in all.

@@ -49,13 +49,18 @@ def normalize_address(raw: str) -> str:
     return address
 
 
-def hash_address(normalized: str) -> Address:
+def address_hashes(normalized: str) -> tuple[str, str]:
+    """MD5 and SHA-256 (hex) of a normalized address, without building an Address.
+
+    Bulk imports call this a million times; `hash_address` wraps it for everyone else.
+    """
     data = normalized.encode()
-    return Address(
-        normalized=normalized,
-        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return hashlib.md5(data, usedforsecurity=False).hexdigest(), hashlib.sha256(data).hexdigest()
+
+
+def hash_address(normalized: str) -> Address:
+    md5, sha256 = address_hashes(normalized)
+    return Address(normalized=normalized, md5=md5, sha256=sha256)
 
 
 def parse_address(raw: str) -> Address:

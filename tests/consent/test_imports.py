@@ -9,10 +9,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
+from consent.addresses import address_hashes, hash_address
 from consent.models import ConsentEvent, Contact, ImportJob, ImportStatus, Source, Suppression
 from consent.origins import Origin
 from consent.services import contact_for_address, import_suppressions, unsubscribe
-from consent.services.imports import ImportFileUnreadable, create_import_job, parse_time
+from consent.services.imports import ImportFileUnreadable, create_import_job, loading, parse_time
+from consent.services.imports.parsing import is_epoch
 from tests.consent.factories import ContactFactory
 from tests.lists.factories import MailingListFactory
 
@@ -339,3 +341,119 @@ def test_the_command_imports_synchronously_and_prints_counts_and_rejects() -> No
 def test_the_command_names_an_unknown_list() -> None:
     with pytest.raises(CommandError, match="No list with slug 'nope'"):
         call_command("import_suppressions", str(FIXTURES / "plain.txt"), "--list", "nope")
+
+
+def test_epoch_times_converted_by_the_database_match_the_python_reading() -> None:
+    newsletter = MailingListFactory.create()
+    stream = io.BytesIO(
+        b"email,created\n"
+        b"sec@example.com,1622536200\n"
+        b"ms@example.com,1622536200123\n"
+        b"early@example.com,86400\n"
+        b"iso@example.com,2021-06-01T10:30:00+02:00\n"
+        b"odd@example.com,999999999999\n"
+    )
+
+    result = import_suppressions(mailing_list=newsletter, stream=stream, file_name="t.csv")
+
+    assert result.suppressed == 5
+    assert event_time("sec@example.com") == datetime(2021, 6, 1, 8, 30, tzinfo=UTC)
+    assert event_time("ms@example.com") == datetime(2021, 6, 1, 8, 30, 0, 123000, tzinfo=UTC)
+    assert event_time("early@example.com") == datetime(1970, 1, 2, tzinfo=UTC)
+    assert event_time("iso@example.com") == datetime(2021, 6, 1, 8, 30, tzinfo=UTC)
+    # Year 33658: Python reads it and refuses; the row stays, with the import time.
+    assert [(r.line, r.kept) for r in result.errors] == [(6, True)]
+    assert event_time("odd@example.com").year >= 2026
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1622536200", True),
+        ("1622536200123", True),
+        ("86400", True),
+        ("162253620012", False),
+        ("16225362001234", False),
+        ("", False),
+        ("\u0661\u0662", False),  # digits, but not ASCII ones
+        ("2021-06-01", False),
+    ],
+)
+def test_only_plain_epoch_seconds_or_milliseconds_go_to_the_database(text, expected) -> None:
+    assert is_epoch(text) is expected
+
+
+def test_address_hashes_are_those_of_hash_address() -> None:
+    address = hash_address("ann.lee@example.com")
+
+    assert address_hashes("ann.lee@example.com") == (address.md5, address.sha256)
+
+
+def test_progress_reports_between_copies_lose_no_row(monkeypatch, settings) -> None:
+    settings.OPTOUT_IMPORT_CHUNK_ROWS = 2
+    monkeypatch.setattr(loading, "PROGRESS_SECONDS", 0)
+    newsletter = MailingListFactory.create()
+    lines = [f"user{n}@example.com,{1622536200 + n}" for n in range(9)]
+    data = ("email,created\n" + "\n".join(lines) + "\n").encode()
+    reported: list[int] = []
+    writing: list[bool] = []
+
+    result = import_suppressions(
+        mailing_list=newsletter,
+        stream=io.BytesIO(data),
+        file_name="big.csv",
+        size=len(data),
+        progress=reported.append,
+        writing_started=lambda: writing.append(True),
+    )
+
+    assert result.suppressed == 9
+    assert suppressed(newsletter) == {f"user{n}@example.com" for n in range(9)}
+    assert len(reported) >= 2
+    assert reported == sorted(reported)
+    assert all(0 <= percent <= 99 for percent in reported)
+    assert writing == [True]
+    assert ConsentEvent.objects.filter(mailing_list=newsletter).count() == 9
+
+
+def test_a_job_is_marked_writing_while_its_rows_are_added(
+    django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    seen: list[tuple[str, int]] = []
+    original = loading._commit
+
+    def spy(**kwargs):
+        job = ImportJob.objects.get()
+        seen.append((job.status, job.progress))
+        return original(**kwargs)
+
+    monkeypatch.setattr(loading, "_commit", spy)
+    upload = SimpleUploadedFile("s.csv", (FIXTURES / "sendgrid_unsubscribes.csv").read_bytes())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create_import_job(
+            job=ImportJob(file=upload, mailing_list=MailingListFactory.create())
+        )
+
+    job.refresh_from_db()
+    assert seen == [(ImportStatus.WRITING, 99)]
+    assert (job.status, job.progress, job.suppressed) == (ImportStatus.DONE, 100, 2)
+
+
+def test_a_row_the_csv_reader_refuses_fails_the_job_and_writes_nothing(
+    django_capture_on_commit_callbacks, settings
+) -> None:
+    settings.OPTOUT_IMPORT_CHUNK_ROWS = 1  # the first row is staged (COPY open) before the error
+    newsletter = MailingListFactory.create()
+    huge = "x" * 200_000  # past the csv module's field size limit
+    data = f"email,created\nann@example.com,1622536200\n{huge}@example.com,1\n".encode()
+    upload = SimpleUploadedFile("broken.csv", data)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = create_import_job(job=ImportJob(file=upload, mailing_list=newsletter))
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "field larger than field limit" in job.failure
+    assert not Suppression.objects.filter(mailing_list=newsletter).exists()
+    assert not Contact.objects.filter(address="ann@example.com").exists()
