@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from consent.models import Action, ConsentEvent, DownloadLog
@@ -66,20 +66,27 @@ class Receipt:
     via: str  # a DownloadKind, "reported" (the mailer told us) or "" (not yet)
 
 
-def _covering_logs(*, mailer_id: int) -> QuerySet[DownloadLog]:
-    return DownloadLog.objects.filter(
-        mailing_list=OuterRef("mailing_list"),
-        mailer_id=mailer_id,
-        # The watermark is read when the request starts, so it never precedes the request:
-        # scanning from the event's time on finds the first covering log in a few rows.
-        requested_at__gte=OuterRef("recorded_at"),
-        covered_until__gte=OuterRef("recorded_at"),
-    ).filter(Q(since__isnull=True) | Q(since__lte=OuterRef("recorded_at")))
+def _first_covering_log() -> QuerySet[DownloadLog]:
+    """The first download by the outer row's access mailer that covered the outer event."""
+    return (
+        DownloadLog.objects.filter(
+            mailing_list=OuterRef("mailing_list"),
+            mailer=OuterRef("access_mailer"),
+            # The watermark is read when the request starts, so it never precedes the
+            # request: scanning from the event's time on finds the first covering log in a
+            # few rows.
+            requested_at__gte=OuterRef("recorded_at"),
+            covered_until__gte=OuterRef("recorded_at"),
+        )
+        .filter(Q(since__isnull=True) | Q(since__lte=OuterRef("recorded_at")))
+        .order_by("requested_at", "pk")
+    )
 
 
 def receipts_for_events(*, events: Sequence[ConsentEvent]) -> dict[int, list[Receipt]]:
     """For each opt-out among `events`: every mailer with download access to its list, and
-    when that mailer first received it. One query per mailer, whatever the number of events.
+    when that mailer first received it. Two queries, whatever the number of events and
+    mailers.
     """
     opt_outs = [event for event in events if event.action == Action.OPT_OUT]
     if not opt_outs:
@@ -91,24 +98,26 @@ def receipts_for_events(*, events: Sequence[ConsentEvent]) -> dict[int, list[Rec
         .order_by("mailer__name", "mailer_id")
     )
     mailers_by_list: dict[int, list[Mailer]] = defaultdict(list)
-    mailers: dict[int, Mailer] = {}
     for access in accesses:
         mailers_by_list[access.mailing_list_id].append(access.mailer)
-        mailers[access.mailer_id] = access.mailer
-    event_ids = [event.pk for event in opt_outs]
     first: dict[tuple[int, int], tuple[datetime, str]] = {}
-    for mailer_id in mailers:
-        logs = _covering_logs(mailer_id=mailer_id).order_by("requested_at", "pk")
+    if mailers_by_list:
+        # One row per (event, mailer with download access to the event's list).
+        logs = _first_covering_log()
         rows = (
-            ConsentEvent.objects.filter(pk__in=event_ids)
+            ConsentEvent.objects.filter(
+                pk__in=[event.pk for event in opt_outs],
+                mailing_list__accesses__can_download=True,
+            )
+            .annotate(access_mailer=F("mailing_list__accesses__mailer"))
             .annotate(
                 received_at=Subquery(logs.values("requested_at")[:1]),
                 received_via=Subquery(logs.values("kind")[:1]),
             )
             .filter(received_at__isnull=False)
-            .values_list("pk", "received_at", "received_via")
+            .values_list("pk", "access_mailer", "received_at", "received_via")
         )
-        for event_id, received_at, via in rows:
+        for event_id, mailer_id, received_at, via in rows:
             first[(event_id, mailer_id)] = (received_at, via)
     receipts: dict[int, list[Receipt]] = {}
     for event in opt_outs:
