@@ -1,9 +1,10 @@
-"""SQL of the one-click hot paths, built once from the models' `_meta`.
+"""SQL of the hot paths, built once from the models' `_meta`.
 
 A queryset is compiled again on every request: for a one-click POST that compilation cost
 more CPU than the database work. The statements below are written once, at first use, from
 the table and column names the models declare, so a renamed field renames them too; every
-value still goes as a parameter. Only the paths a mail provider hits in bulk use them.
+value still goes as a parameter. Only the paths a mail provider hits in bulk, and the one
+page query whose subqueries cost more to compile than to run, use them.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.db import ProgrammingError, connection
 from django.db.models import Field, Model
 
-from consent.models import ConsentEvent, Contact, JourneyOptOutRequest, Suppression
+from consent.models import (
+    Action,
+    ConsentEvent,
+    Contact,
+    DownloadLog,
+    JourneyOptOutRequest,
+    Suppression,
+)
 from lists.models import (
     ConsentLevel,
     JourneyIntegration,
@@ -191,6 +199,76 @@ def read_claim(
     mailing_list = query.mailing_list.build(row[first:second])
     mailer = query.mailer.build(row[second:third]) if row[second] is not None else None
     return contact, mailing_list, mailer, bool(row[third])
+
+
+@dataclass(frozen=True)
+class ReceiptQuery:
+    mailer: Selected
+    log: Selected
+    sql: str
+
+
+# Events per receipt query: a page is 25, an export runs in slices of this many.
+RECEIPT_EVENTS_PER_QUERY = 500
+
+
+@lru_cache(maxsize=64)  # one per vendor and number of events in the slice
+def _receipt_query(vendor: str, events: int) -> ReceiptQuery:
+    mailer = Selected.of(Mailer, "m")
+    log = Selected.of(DownloadLog, "d")
+    event, access, dl = ConsentEvent, MailerAccess, DownloadLog
+
+    def e(name: str) -> str:
+        return f"e.{_column(event, name)}"
+
+    def first(name: str) -> str:
+        return f"f.{_column(dl, name)}"
+
+    # The mailer's first download that covered the event: from the event's time on (the
+    # watermark is read when the request starts, so it never precedes the request), whole
+    # or changes since a time no later than the event.
+    first_log = (
+        f"SELECT f.{_column(dl, 'id')} FROM {_table(dl)} f "  # noqa: S608  # names from _meta
+        f"WHERE {first('mailing_list')} = {e('mailing_list')} "
+        f"AND {first('mailer')} = a.{_column(access, 'mailer')} "
+        f"AND {first('requested_at')} >= {e('recorded_at')} "
+        f"AND {first('covered_until')} >= {e('recorded_at')} "
+        f"AND ({first('since')} IS NULL OR {first('since')} <= {e('recorded_at')}) "
+        f"ORDER BY {first('requested_at')}, f.{_column(dl, 'id')} LIMIT 1"
+    )
+    sql = (
+        f"SELECT {e('id')}, {mailer.sql}, {log.sql} "  # noqa: S608  # names from _meta
+        f"FROM {_table(event)} e "
+        f"INNER JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
+        f"{e('mailing_list')} AND a.{_column(access, 'can_download')} = %s "
+        f"INNER JOIN {_table(Mailer)} m ON m.{_column(Mailer, 'id')} = "
+        f"a.{_column(access, 'mailer')} "
+        f"LEFT JOIN {_table(dl)} d ON d.{_column(dl, 'id')} = ({first_log}) "
+        f"WHERE {e('action')} = %s AND {e('id')} IN ({', '.join(['%s'] * events)}) "
+        f"ORDER BY m.{_column(Mailer, 'name')}, m.{_column(Mailer, 'id')}"
+    )
+    return ReceiptQuery(mailer, log, sql)
+
+
+def first_receipts(*, event_ids: Sequence[int]) -> list[tuple[int, Mailer, DownloadLog | None]]:
+    """For each opt-out among `event_ids` and each mailer with download access to its list
+    (by mailer name): the mailer's first download that covered it, or None. One query per
+    RECEIPT_EVENTS_PER_QUERY events."""
+    mailers: dict[int, Mailer] = {}
+    found = []
+    for start in range(0, len(event_ids), RECEIPT_EVENTS_PER_QUERY):
+        ids = event_ids[start : start + RECEIPT_EVENTS_PER_QUERY]
+        query = _receipt_query(connection.vendor, len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(query.sql, [True, Action.OPT_OUT, *ids])
+            rows = cursor.fetchall()
+        first = 1 + len(query.mailer)
+        for row in rows:
+            mailer = query.mailer.build(row[1:first])
+            mailer = mailers.setdefault(mailer.pk, mailer)
+            log = query.log.build(row[first:]) if row[first] is not None else None
+            found.append((row[0], mailer, log))
+    return found
 
 
 def _insert_values(instance: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:

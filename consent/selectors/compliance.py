@@ -8,16 +8,16 @@ after it. A mailer that reported the opt-out itself knew it from the start.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from consent.models import Action, ConsentEvent, DownloadLog
+from consent.statements import first_receipts
 from lists.models import Mailer, MailerAccess, MailingList
 from lists.teams import scope_to_teams
 
@@ -66,71 +66,27 @@ class Receipt:
     via: str  # a DownloadKind, "reported" (the mailer told us) or "" (not yet)
 
 
-def _first_covering_log() -> QuerySet[DownloadLog]:
-    """The first download by the outer row's access mailer that covered the outer event."""
-    return (
-        DownloadLog.objects.filter(
-            mailing_list=OuterRef("mailing_list"),
-            mailer=OuterRef("access_mailer"),
-            # The watermark is read when the request starts, so it never precedes the
-            # request: scanning from the event's time on finds the first covering log in a
-            # few rows.
-            requested_at__gte=OuterRef("recorded_at"),
-            covered_until__gte=OuterRef("recorded_at"),
-        )
-        .filter(Q(since__isnull=True) | Q(since__lte=OuterRef("recorded_at")))
-        .order_by("requested_at", "pk")
-    )
-
-
 def receipts_for_events(*, events: Sequence[ConsentEvent]) -> dict[int, list[Receipt]]:
     """For each opt-out among `events`: every mailer with download access to its list, and
-    when that mailer first received it. Two queries, whatever the number of events and
+    when that mailer first received it. One query, whatever the number of events and
     mailers.
     """
-    opt_outs = [event for event in events if event.action == Action.OPT_OUT]
+    opt_outs = {event.pk: event for event in events if event.action == Action.OPT_OUT}
     if not opt_outs:
         return {}
-    list_ids = {event.mailing_list_id for event in opt_outs}
-    accesses = (
-        MailerAccess.objects.filter(mailing_list_id__in=list_ids, can_download=True)
-        .select_related("mailer")
-        .order_by("mailer__name", "mailer_id")
-    )
-    mailers_by_list: dict[int, list[Mailer]] = defaultdict(list)
-    for access in accesses:
-        mailers_by_list[access.mailing_list_id].append(access.mailer)
-    first: dict[tuple[int, int], tuple[datetime, str]] = {}
-    if mailers_by_list:
-        # One row per (event, mailer with download access to the event's list).
-        logs = _first_covering_log()
-        rows = (
-            ConsentEvent.objects.filter(
-                pk__in=[event.pk for event in opt_outs],
-                mailing_list__accesses__can_download=True,
-            )
-            .annotate(access_mailer=F("mailing_list__accesses__mailer"))
-            .annotate(
-                received_at=Subquery(logs.values("requested_at")[:1]),
-                received_via=Subquery(logs.values("kind")[:1]),
-            )
-            .filter(received_at__isnull=False)
-            .values_list("pk", "access_mailer", "received_at", "received_via")
+    receipts: dict[int, list[Receipt]] = {event_id: [] for event_id in opt_outs}
+    for event_id, mailer, log in first_receipts(event_ids=list(opt_outs)):
+        event = opt_outs[event_id]
+        received: datetime | None
+        if event.mailer_id == mailer.pk:
+            received, via = event.recorded_at, "reported"
+        elif log is not None:
+            received, via = log.requested_at, log.kind
+        else:
+            received, via = None, ""
+        receipts[event_id].append(
+            Receipt(event_id=event_id, mailer=mailer, received_at=received, via=via)
         )
-        for event_id, mailer_id, received_at, via in rows:
-            first[(event_id, mailer_id)] = (received_at, via)
-    receipts: dict[int, list[Receipt]] = {}
-    for event in opt_outs:
-        receipts[event.pk] = []
-        for mailer in mailers_by_list[event.mailing_list_id]:
-            received: datetime | None
-            if event.mailer_id == mailer.pk:
-                received, via = event.recorded_at, "reported"
-            else:
-                received, via = first.get((event.pk, mailer.pk), (None, ""))
-            receipts[event.pk].append(
-                Receipt(event_id=event.pk, mailer=mailer, received_at=received, via=via)
-            )
     return receipts
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from consent import statements
 from consent.models import DownloadKind, DownloadLog, Source
 from consent.origins import Origin
 from consent.selectors.compliance import download_watermark, receipts_for_events
@@ -126,7 +127,7 @@ def test_the_mailer_that_reported_an_opt_out_knew_it_from_the_start() -> None:
     assert (receipt.received_at, receipt.via) == (MONDAY, "reported")
 
 
-def test_receipts_take_two_queries_whatever_the_number_of_events_and_mailers(
+def test_receipts_take_one_query_whatever_the_number_of_events_and_mailers(
     django_assert_num_queries,
 ) -> None:
     newsletter = MailingListFactory.create()
@@ -137,8 +138,40 @@ def test_receipts_take_two_queries_whatever_the_number_of_events_and_mailers(
         for i in range(5)
     ]
 
-    with django_assert_num_queries(2):  # the accesses, then every first covering download
+    with django_assert_num_queries(1):
         receipts = receipts_for_events(events=events)
 
     assert len(receipts) == 5
     assert all(len(per_event) == 3 for per_event in receipts.values())
+
+
+def test_receipts_read_in_slices_match_receipts_read_at_once(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries
+) -> None:
+    newsletter = MailingListFactory.create()
+    early, late = (MailerFactory.create(name=name) for name in ("early", "late"))
+    for mailer in (early, late):
+        MailerAccessFactory.create(mailing_list=newsletter, mailer=mailer)
+    events = [
+        opt_out(ContactFactory.create(), newsletter, MONDAY + timedelta(minutes=i))
+        for i in range(5)
+    ]
+    download(early, newsletter, at=MONDAY + timedelta(minutes=2, seconds=30))
+    at_once = receipts_for_events(events=events)
+
+    monkeypatch.setattr(statements, "RECEIPT_EVENTS_PER_QUERY", 2)
+    with django_assert_num_queries(3):
+        sliced = receipts_for_events(events=events)
+
+    assert sliced == at_once
+    received = {
+        event.pk: [(r.mailer.name, r.received_at is not None) for r in at_once[event.pk]]
+        for event in events
+    }
+    assert [received[event.pk] for event in events] == [
+        [("early", True), ("late", False)],
+        [("early", True), ("late", False)],
+        [("early", True), ("late", False)],
+        [("early", False), ("late", False)],
+        [("early", False), ("late", False)],
+    ]
