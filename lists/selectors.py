@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
 from uuid import UUID
 
-from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -20,12 +18,10 @@ from lists.models import (
     MailerApiKey,
     MailingList,
     RedirectValue,
-    Webhook,
 )
 
-M = TypeVar("M", bound=models.Model)
-
-# Set on a list read through `with_webhook_flag`: False when its team has no active endpoint.
+# Set on a list read with its token's claim (consent.tokens.read_token): False when its team
+# has no active webhook endpoint.
 HAS_WEBHOOKS = "team_has_active_webhook"
 
 DEFAULT_THANK_YOU_TITLE = _("You are unsubscribed")
@@ -99,16 +95,6 @@ def networks_for_mailer(*, mailer: Mailer) -> list[str]:
 
 def api_keys_for_mailer(*, mailer: Mailer) -> QuerySet[MailerApiKey]:
     return MailerApiKey.objects.filter(mailer=mailer).order_by("revoked", "-created")
-
-
-def with_webhook_flag(rows: QuerySet[M], *, team_field: str) -> QuerySet[M]:
-    """Annotate `HAS_WEBHOOKS` in the same query that reads the list.
-
-    The hot write paths read the list anyway; this lets them skip the endpoint lookup when
-    the team has no active endpoint. Read fresh with every list, so nothing to invalidate.
-    """
-    active = Webhook.objects.filter(active=True, team_id=OuterRef(team_field))
-    return rows.annotate(**{HAS_WEBHOOKS: Exists(active)})
 
 
 def may_have_webhooks(mailing_list: MailingList) -> bool:
