@@ -593,11 +593,13 @@ class JourneyOptOutRequest(models.Model):
     200, the opt-out cannot be lost, whatever happens to the decrypt API afterwards.
     """
 
+    # No index of its own: `journeyrequest_unique_pair` starts with it.
     integration = models.ForeignKey(
         JourneyIntegration,
         on_delete=models.PROTECT,
         related_name="opt_out_requests",
         verbose_name=_("integration"),
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=JourneyChannel.choices)
     # Opaque, encrypted by the platform: no address in clear. For mailto, `params` holds
@@ -618,6 +620,8 @@ class JourneyOptOutRequest(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     done_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+    # Set once decrypted, never when received: a partial index (Meta) holds no entry for the
+    # request being written.
     contact = models.ForeignKey(
         Contact,
         on_delete=models.PROTECT,
@@ -625,6 +629,7 @@ class JourneyOptOutRequest(models.Model):
         blank=True,
         related_name="journey_requests",
         verbose_name=_("contact"),
+        db_index=False,
     )
     # Traces of the platform's request, copied onto the consent events once decrypted.
     ip = models.GenericIPAddressField(_("network (anonymized)"), null=True, blank=True)
@@ -637,6 +642,11 @@ class JourneyOptOutRequest(models.Model):
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="journeyrequest_due"),
+            models.Index(
+                fields=["contact"],
+                condition=models.Q(contact__isnull=False),
+                name="journeyrequest_contact",
+            ),
         ]
         constraints = [
             # The same pair posted twice (mail clients and proxies retry) is one opt-out.
