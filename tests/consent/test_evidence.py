@@ -300,12 +300,18 @@ def test_the_consent_admin_page_links_the_compliance_pages(client: Client, histo
 
 def test_the_evidence_document_costs_the_same_queries_for_many_events() -> None:
     newsletter = MailingListFactory.create()
-    for _ in range(2):
-        MailerAccessFactory.create(mailing_list=newsletter)
+    accesses = [MailerAccessFactory.create(mailing_list=newsletter) for _ in range(2)]
+    category = CategoryFactory.create(mailing_list=newsletter)
     few, many = ContactFactory.create(), ContactFactory.create()
     for contact, count in ((few, 2), (many, 12)):
-        for _ in range(count):
-            unsubscribe(contact=contact, mailing_list=newsletter, origin=Origin(source=Source.API))
+        for n in range(count):
+            # Half with a category and a mailer: their names come with the events.
+            unsubscribe(
+                contact=contact,
+                mailing_list=newsletter,
+                category=category if n % 2 else None,
+                origin=Origin(source=Source.API, mailer=accesses[0].mailer if n % 2 else None),
+            )
     lists = MailingList.objects.all()
 
     costs = []
@@ -316,6 +322,10 @@ def test_the_evidence_document_costs_the_same_queries_for_many_events() -> None:
             )
         costs.append(len(queries))
         assert len(document["events"]) in {2, 12}
+        assert {(e["category"], e["mailer"]) for e in document["events"]} == {
+            (None, None),
+            (category.slug, accesses[0].mailer.name),
+        }
 
     assert costs[0] == costs[1]
 
