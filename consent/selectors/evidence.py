@@ -250,20 +250,32 @@ class EvidencePage:
 
 
 def event_summary(*, contact: Contact, lists: QuerySet[MailingList]) -> EventSummary:
-    """Counts of all the contact's events on `lists`, in one aggregate query."""
-    totals = (
+    """Counts of all the contact's events on `lists`, in one grouped query (a handful of
+    rows: one per action and changed-or-not; cheaper to compile than filtered aggregates)."""
+    groups = (
         ConsentEvent.objects.filter(contact=contact, mailing_list__in=lists)
         .order_by()
-        .aggregate(
-            total=Count("pk"),
-            opt_outs=Count("pk", filter=Q(action=Action.OPT_OUT)),
-            opt_ins=Count("pk", filter=Q(action=Action.OPT_IN)),
-            unchanged=Count("pk", filter=Q(changed=False)),
-            first_at=Min("occurred_at"),
-            last_at=Max("occurred_at"),
-        )
+        .values_list("action", "changed")
+        .annotate(count=Count("pk"), first_at=Min("occurred_at"), last_at=Max("occurred_at"))
     )
-    return EventSummary(**totals)
+    total = opt_outs = opt_ins = unchanged = 0
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    for action, changed, count, first, last in groups:
+        total += count
+        opt_outs += count if action == Action.OPT_OUT else 0
+        opt_ins += count if action == Action.OPT_IN else 0
+        unchanged += 0 if changed else count
+        first_at = first if first_at is None else min(first_at, first)
+        last_at = last if last_at is None else max(last_at, last)
+    return EventSummary(
+        total=total,
+        opt_outs=opt_outs,
+        opt_ins=opt_ins,
+        unchanged=unchanged,
+        first_at=first_at,
+        last_at=last_at,
+    )
 
 
 def _keyset(

@@ -17,7 +17,9 @@ from consent.models import ConsentEvent, DownloadKind, Source
 from consent.origins import Origin
 from consent.selectors.compliance import download_watermark
 from consent.selectors.evidence import (
+    EventSummary,
     content_hash,
+    event_summary,
     evidence_document,
     verification_of,
     webhook_deliveries,
@@ -430,3 +432,32 @@ def test_a_cursor_outside_the_timeline_shows_the_first_page(
 
     for query in ({"after": foreign.pk}, {"before": foreign.pk}, {"after": "x"}):
         assert _shown(client.get(url, query).content.decode()) == ["req-0", "req-1", "req-2"]
+
+
+def test_the_summary_counts_every_event_by_kind_with_the_first_and_last_times() -> None:
+    newsletter, other = MailingListFactory.create_batch(2)
+    contact = ContactFactory.create()
+    steps = [
+        (unsubscribe, newsletter),  # changed
+        (unsubscribe, newsletter),  # repeat: changed nothing
+        (resubscribe, newsletter),
+        (unsubscribe, other),  # not among the lists asked about
+    ]
+    for minutes, (act, mailing_list) in enumerate(steps):
+        with time_machine.travel(MONDAY + timedelta(minutes=minutes), tick=False):
+            act(contact=contact, mailing_list=mailing_list, origin=Origin(source=Source.API))
+
+    summary = event_summary(contact=contact, lists=MailingList.objects.filter(pk=newsletter.pk))
+    nothing = event_summary(contact=ContactFactory.create(), lists=MailingList.objects.all())
+
+    assert summary == EventSummary(
+        total=3,
+        opt_outs=2,
+        opt_ins=1,
+        unchanged=1,
+        first_at=MONDAY,
+        last_at=MONDAY + timedelta(minutes=2),
+    )
+    assert nothing == EventSummary(
+        total=0, opt_outs=0, opt_ins=0, unchanged=0, first_at=None, last_at=None
+    )
