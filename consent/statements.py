@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import ProgrammingError, connection
+from django.db import ProgrammingError, connection, transaction
 from django.db.models import Field, Model
 
 from consent.models import (
@@ -40,6 +41,13 @@ from lists.models import (
 logger = logging.getLogger(__name__)
 
 Converter = Callable[[Any, Any, Any], Any]
+
+
+def durable() -> AbstractContextManager[object]:
+    """Around one statement that is atomic on its own: no BEGIN and no COMMIT of its own in
+    autocommit, yet refused inside a caller's transaction like every durable service (in the
+    test suite's transaction, a savepoint)."""
+    return transaction.atomic(durable=True) if connection.in_atomic_block else nullcontext()
 
 
 def _quote(name: str) -> str:

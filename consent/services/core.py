@@ -293,15 +293,10 @@ def unsubscribe(
     every request is evidence.
     """
     if connection.vendor == "postgresql" and not may_have_webhooks(mailing_list):
-        if connection.in_atomic_block:
-            # Still refused inside a caller's transaction; in the test suite's, a savepoint.
-            with transaction.atomic(durable=True):
-                return _opt_out_in_one_statement(
-                    contact=contact, mailing_list=mailing_list, category=category, origin=origin
-                )
-        return _opt_out_in_one_statement(
-            contact=contact, mailing_list=mailing_list, category=category, origin=origin
-        )
+        with statements.durable():
+            return _opt_out_in_one_statement(
+                contact=contact, mailing_list=mailing_list, category=category, origin=origin
+            )
     with transaction.atomic(durable=True):
         return record_opt_out(
             contact=contact, mailing_list=mailing_list, category=category, origin=origin
@@ -368,11 +363,7 @@ def unsubscribe_token(*, token: str, origin: Origin) -> bool | None:
             "event": event,
             "now": now,
         }
-        if connection.in_atomic_block:
-            # Still refused inside a caller's transaction; in the test suite's, a savepoint.
-            with transaction.atomic(durable=True):
-                result = statements.one_click_opt_out(**arguments)  # type: ignore[arg-type]
-        else:
+        with statements.durable():
             result = statements.one_click_opt_out(**arguments)  # type: ignore[arg-type]
         if result is None:
             return None

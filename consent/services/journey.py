@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
@@ -209,10 +209,7 @@ def receive_journey_one_click(
         origin=origin,
         eager=eager,
     )
-    if connection.in_atomic_block:
-        with transaction.atomic(durable=True):
-            pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
-    else:
+    with statements.durable():
         pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
     if pk is not None:
         _schedule(pk, eager=eager)
