@@ -108,11 +108,10 @@ def _ranked(rows: list[Row]) -> list[Row]:
 Grouped = QuerySet[Any, tuple[date, str, str, int | None, str, int]]
 
 
-def _grouped_events(*, list_ids: list[int], period: Period) -> Grouped:
-    """The events grouped by day, action, source, category and reason."""
+def _grouped(events: QuerySet[ConsentEvent]) -> Grouped:
+    """`events` grouped by day, action, source, category and reason."""
     return (
-        _events(list_ids=list_ids, period=period)
-        .annotate(day=TruncDate("occurred_at"))
+        events.annotate(day=TruncDate("occurred_at"))
         .values_list("day", "action", "source", "category", "reason")
         # COUNT(action) rather than COUNT(id): the id is not in the covering index.
         .annotate(count=Count("action"))
@@ -147,13 +146,10 @@ def _grouped_rollup(*, list_ids: list[int], period: Period, watermark: int) -> G
         mailing_list_id__in=list_ids, day__gte=period.start, day__lte=period.end
     ).values_list("day", "action", "source", "category_id", "reason", "count")
     folded = EventRollupState.objects.filter(pk=ROLLUP_STATE_PK).values("folded_id")
-    tail = (
+    tail = _grouped(
         _events(list_ids=list_ids, period=period)
         .filter(pk__gt=watermark)
         .filter(pk__gt=Subquery(folded))
-        .annotate(day=TruncDate("occurred_at"))
-        .values_list("day", "action", "source", "category", "reason")
-        .annotate(count=Count("pk"))
     )
     return counts.order_by().union(tail, all=True)
 
@@ -165,7 +161,7 @@ def report(*, lists: QuerySet[MailingList], period: Period) -> Report:
     list_ids = list(lists.values_list("pk", flat=True))
     watermark = _rollup_watermark() if list_ids else None
     if watermark is None:
-        grouped = _grouped_events(list_ids=list_ids, period=period)
+        grouped = _grouped(_events(list_ids=list_ids, period=period))
     else:
         grouped = _grouped_rollup(list_ids=list_ids, period=period, watermark=watermark)
     tables: dict[str, Counts] = {name: {} for name in TABLES}
