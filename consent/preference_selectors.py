@@ -5,12 +5,10 @@ Kept apart from `consent/selectors/` (downloads, evidence, reports) because it s
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from django.db import connection
-
-from consent.models import Contact, Suppression
+from consent import statements
+from consent.models import Contact
 from lists.models import Category, ConsentLevel, MailingList
 from lists.page_texts import PageTexts, page_texts
 
@@ -67,30 +65,6 @@ def categories_with_state(
 
 def suppressed_category_ids(*, contact: Contact, mailing_list: MailingList) -> set[int | None]:
     """The categories the contact left (None: the whole list), by address or by person."""
-    # Channel level: suppressions of the person, whichever address they left with.
-    person = [contact.profile_key] if contact.profile_key else []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _suppression_sql(by_person=bool(person)), [mailing_list.pk, contact.pk, *person]
-        )
-        return {category_id for (category_id,) in cursor.fetchall()}
-
-
-@functools.cache
-def _suppression_sql(*, by_person: bool) -> str:
-    """The page's one per-subscriber query, built once: compiling it through the ORM on
-    every view cost more CPU than PostgreSQL spends running it."""
-    quote = connection.ops.quote_name
-    meta = Suppression._meta
-    columns = {field.name: str(field.column) for field in meta.concrete_fields}
-
-    def column(name: str) -> str:
-        return quote(columns[name])
-
-    covering = f"{column('contact')} = %s"
-    if by_person:
-        covering = f"({covering} OR {column('profile_key')} = %s)"
-    return (
-        f"SELECT {column('category')} FROM {quote(meta.db_table)} "  # noqa: S608  # model names
-        f"WHERE {column('mailing_list')} = %s AND {covering}"
+    return statements.suppressed_categories(
+        contact_id=contact.pk, list_id=mailing_list.pk, profile_key=contact.profile_key
     )

@@ -209,6 +209,33 @@ def read_claim(
     return contact, mailing_list, mailer, bool(row[third])
 
 
+@cache
+def _suppressed_categories_sql(vendor: str, *, by_person: bool) -> str:
+    # The preference center's one per-subscriber query: compiling it through the ORM on
+    # every view cost more CPU than PostgreSQL spends running it.
+    covering = f"{_column(Suppression, 'contact')} = %s"
+    if by_person:
+        covering = f"({covering} OR {_column(Suppression, 'profile_key')} = %s)"
+    return (
+        f"SELECT {_column(Suppression, 'category')} FROM {_table(Suppression)} "  # noqa: S608  # names from _meta
+        f"WHERE {_column(Suppression, 'mailing_list')} = %s AND {covering}"
+    )
+
+
+def suppressed_categories(
+    *, contact_id: int, list_id: int, profile_key: str | None
+) -> set[int | None]:
+    """The categories of the list a suppression covers for this contact (None: the whole
+    list), by its own row or, with a profile key, its person's (channel level)."""
+    person = [profile_key] if profile_key else []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _suppressed_categories_sql(connection.vendor, by_person=bool(person)),
+            [list_id, contact_id, *person],
+        )
+        return {category_id for (category_id,) in cursor.fetchall()}
+
+
 @dataclass(frozen=True)
 class ReceiptQuery:
     mailer: Selected
