@@ -168,24 +168,39 @@ class ClaimQuery:
     sql: str
 
 
+def _claim_hooks() -> str:
+    """Whether the team of list `l` has an active webhook endpoint."""
+    return (
+        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "  # noqa: S608  # names from _meta
+        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')})"
+    )
+
+
+def _claim_rows(*, mailer: bool) -> str:
+    """A token's rows: contact `c`, list `l` and the mailer's current access `a` (and the
+    mailer `m` with `mailer`). Parameters: list id, mailer id, contact id."""
+    access = MailerAccess
+    joins = (
+        f"FROM {_table(Contact)} c "
+        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
+        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
+        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
+    )
+    if mailer:
+        joins += (
+            f"LEFT JOIN {_table(Mailer)} m "
+            f"ON m.{_column(Mailer, 'id')} = a.{_column(access, 'mailer')} "
+        )
+    return f"{joins}WHERE c.{_column(Contact, 'id')} = %s"
+
+
 @cache
 def _claim_query(vendor: str) -> ClaimQuery:
     contact = Selected.of(Contact, "c")
     mailing_list = Selected.of(MailingList, "l")
     mailer = Selected.of(Mailer, "m")
-    access = MailerAccess
-    sql = (
-        f"SELECT {contact.sql}, {mailing_list.sql}, {mailer.sql}, "  # noqa: S608  # names from _meta
-        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "
-        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')}) "
-        f"FROM {_table(Contact)} c "
-        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
-        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
-        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
-        f"LEFT JOIN {_table(Mailer)} m "
-        f"ON m.{_column(Mailer, 'id')} = a.{_column(access, 'mailer')} "
-        f"WHERE c.{_column(Contact, 'id')} = %s"
-    )
+    columns = f"{contact.sql}, {mailing_list.sql}, {mailer.sql}, {_claim_hooks()}"
+    sql = f"SELECT {columns} {_claim_rows(mailer=True)}"
     return ClaimQuery(contact, mailing_list, mailer, sql)
 
 
@@ -486,13 +501,7 @@ def _one_click_statement(vendor: str) -> OneClickStatement:
         # consent.services.core._level: channel level needs a profile key.
         f"(l.{_column(MailingList, 'consent_level')} = %s "
         f"AND c.{_column(Contact, 'profile_key')} <> '') AS channel, "
-        f"EXISTS (SELECT 1 FROM {_table(Webhook)} w WHERE w.{_column(Webhook, 'active')} "
-        f"AND w.{_column(Webhook, 'team')} = l.{_column(MailingList, 'team')}) AS hooks "
-        f"FROM {_table(Contact)} c "
-        f"INNER JOIN {_table(MailingList)} l ON l.{_column(MailingList, 'id')} = %s "
-        f"LEFT JOIN {_table(access)} a ON a.{_column(access, 'mailing_list')} = "
-        f"l.{_column(MailingList, 'id')} AND a.{_column(access, 'mailer')} = %s "
-        f"WHERE c.{_column(Contact, 'id')} = %s), "
+        f"{_claim_hooks()} AS hooks {_claim_rows(mailer=False)}), "
         "new_suppression AS ("
         f"{insert(Suppression, _ONE_CLICK_SUPPRESSION)}FROM claim WHERE NOT claim.hooks "
         "ON CONFLICT DO NOTHING RETURNING 1), "
