@@ -8,13 +8,11 @@ decided once (select_related, values, aggregates) and no caller loops into N+1.
 from consent.selectors.downloads import (
     Digest,
     suppression_download_blocks,
-    suppressions_for_download,
     suppressions_in_scope,
 )
 
 __all__ = [
     "Digest",
     "suppression_download_blocks",
-    "suppressions_for_download",
     "suppressions_in_scope",
 ]

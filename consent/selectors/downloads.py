@@ -216,17 +216,3 @@ def suppression_download_blocks(
             yield from _joined_blocks(values, batch=run)
 
     return stream()
-
-
-def suppressions_for_download(
-    *,
-    mailing_list: MailingList,
-    digest: Digest,
-    since: datetime | None = None,
-    category: Category | None = None,
-) -> Iterator[str]:
-    """The values of `suppression_download_blocks`, one string each, streamed."""
-    for block in suppression_download_blocks(
-        mailing_list=mailing_list, digest=digest, since=since, category=category
-    ):
-        yield from block[:-1].decode().split("\n")
