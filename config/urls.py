@@ -13,6 +13,8 @@ from config import exceptions, views
 from consent import admin_compliance
 
 urlpatterns = [
+    # Subscriber paths first: one-click requests come in bulk, and no other prefix overlaps.
+    path("", include(("preferences.urls", "preferences"), namespace="preferences")),
     path("healthz", views.healthz, name="healthz"),
     # Compliance pages (evidence, honouring, reports) live beside the consent admin.
     path("admin/consent/", include(admin_compliance.urls, namespace="compliance")),
@@ -26,7 +28,6 @@ urlpatterns = [
         name="api-docs",
     ),
     path("portal/", include(("preferences.portal_urls", "portal"), namespace="portal")),
-    path("", include(("preferences.urls", "preferences"), namespace="preferences")),
 ]
 
 if settings.OPTOUT_BENCH_VIEWS:

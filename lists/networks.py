@@ -41,6 +41,9 @@ def normalize_network(value: str) -> str:
     return str(parse_network(value))
 
 
+# Cached: every public request parses its client's address, and mail providers call from a
+# few networks again and again. Addresses are immutable, so sharing them is safe.
+@lru_cache(maxsize=4096)
 def parse_address(value: str) -> IPAddress | None:
     try:
         address = ipaddress.ip_address(value.strip())
@@ -91,6 +94,7 @@ def client_ip(request: HttpRequest) -> str:
     return str(remote)
 
 
+@lru_cache(maxsize=4096)
 def anonymize_ip(value: str | None) -> str | None:
     """Keep the network, drop the host: IPv4 to its /24, IPv6 to its /48."""
     if not value:
