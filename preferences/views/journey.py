@@ -48,14 +48,19 @@ def _confirm_context(request: HttpRequest) -> dict[str, object]:
     return {"received": False, "params": params, "pid": pid}
 
 
-# RFC 8058: the platform and mail clients POST without cookies; the encrypted pair is the proof.
-@csrf_exempt
 @never_cache
+def _confirmation(request: HttpRequest, endpoint_key: str) -> HttpResponse:
+    get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
+    return render(request, "preferences/journey_one_click.html", _confirm_context(request))
+
+
+# RFC 8058: the platform and mail clients POST without cookies; the encrypted pair is the proof.
+# The answer to a POST carries no cache headers: HTTP caches never store one without them.
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def one_click(request: HttpRequest, endpoint_key: str) -> HttpResponse:
     if request.method != "POST":  # link scanners follow GETs: show, never act
-        get_object_or_404(JourneyIntegration, endpoint_key=endpoint_key, active=True)
-        return render(request, "preferences/journey_one_click.html", _confirm_context(request))
+        return _confirmation(request, endpoint_key)
     try:
         params = clean_journey_param(_param(request, "params"), name="params")
         pid = clean_journey_param(_param(request, "pid"), name="pid")
