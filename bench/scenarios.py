@@ -35,7 +35,8 @@ from bench.harness import (
 from bench.memory import PeakRss, children, megabytes, rss_bytes, run_measured
 from bench.seed import LIST_SLUG
 from bench.views import TABLE
-from consent.models import ConsentEvent, JourneyOptOutRequest, Suppression
+from consent.models import ConsentEvent, JourneyOptOutRequest, OneClickReceipt, Suppression
+from consent.services.one_click import apply_one_click_receipts
 from consent.services.rollup import refresh_event_rollup
 
 # A batch job gets this long before the bench kills it and reports it as failing.
@@ -116,17 +117,19 @@ def one_click(bench: Bench) -> HttpResult:
     suppressions = Suppression.objects.filter(mailing_list__slug=LIST_SLUG)
     events = ConsentEvent.objects.filter(mailing_list__slug=LIST_SLUG)
     before, events_before = suppressions.count(), events.count()
+    receipts_before = OneClickReceipt.objects.count()
     result = bench.wrk(
         "one-click POST",
         description=(
             "POST /o/<token>/ with List-Unsubscribe=One-Click (RFC 8058), form-urlencoded, "
-            f"a new contact's token on each request ({bench.tokens} tokens in rotation)"
+            f"a new contact's token on each request ({bench.tokens} tokens in rotation); "
+            "the receipt is stored and a worker woken through the Redis broker, not run"
         ),
         target="ratio ≥ 0.8, p99 < 50 ms",
         script="one_click.lua",
         BENCH_TOKENS_FILE=str(bench.out_dir / "tokens.txt"),
     )
-    result.rows_written = suppressions.count() - before
+    result.rows_written = OneClickReceipt.objects.count() - receipts_before
     ratio = bench.ratio_to_baseline(result)
     if ratio is not None:
         result.target_met = ratio >= 0.8 and result.latency_ms["p99"] < 50
@@ -139,11 +142,31 @@ def one_click(bench: Bench) -> HttpResult:
         result.notes.append(
             "No request succeeded: a regression of the one-click view (see bench/out/)."
         )
-    else:
-        result.notes.append(
-            f"{result.rows_written} new suppressions and {events.count() - events_before} "
-            f"consent events for {result.requests - result.non_2xx} answered requests."
+        return result
+    result.notes.append(
+        f"{result.rows_written} receipts stored for {result.requests - result.non_2xx} "
+        "answered requests."
+    )
+    # The work the requests left to the worker, done here by one worker after the load: it
+    # must keep up with the request rate, or receipts would pile up.
+    started = time.perf_counter()
+    applied = apply_one_click_receipts()
+    seconds = time.perf_counter() - started
+    per_second = applied / seconds if seconds else 0.0
+    result.summary.append(
+        Measure(
+            "receipts recorded per second by one worker",
+            f"{per_second:.0f}",
+            "≥ the req/s above",
+            met=per_second >= result.requests_per_s,
         )
+    )
+    result.notes.append(
+        f"One worker then recorded {applied} receipts in {seconds:.2f} s "
+        f"({per_second:.0f}/s): {suppressions.count() - before} new suppressions and "
+        f"{events.count() - events_before} consent events; "
+        f"{OneClickReceipt.objects.count()} receipts left waiting."
+    )
     return result
 
 

@@ -386,6 +386,14 @@ CELERY_BEAT_SCHEDULE["retry-journey-opt-outs"] = {
     "task": "consent.tasks.retry_due_journey_requests",
     "schedule": float(OPTOUT_JOURNEY_SWEEP_SECONDS),
 }
+# One-click with a broker: the request stores a receipt and wakes a worker at most once per
+# this many seconds and process; beat's sweep applies what a lost wake-up left behind.
+OPTOUT_ONE_CLICK_WAKE_SECONDS = env.float("OPTOUT_ONE_CLICK_WAKE_SECONDS", default=1.0)
+OPTOUT_ONE_CLICK_SWEEP_SECONDS = env.float("OPTOUT_ONE_CLICK_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE["apply-one-click-receipts"] = {
+    "task": "consent.tasks.apply_one_click_receipts",
+    "schedule": OPTOUT_ONE_CLICK_SWEEP_SECONDS,
+}
 
 # Our own encrypted link parameters (?params=…&pid=… to a brand's landing page). Secrets,
 # newest first: the first encrypts, all decrypt, so a key is rotated by prepending a new one.

@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from consent import admin_compliance
 from consent.addresses import HEX_MD5, HEX_SHA256, InvalidAddress, parse_address
-from consent.models import ConsentEvent, Contact, Source, Suppression
+from consent.models import ConsentEvent, Contact, OneClickReceipt, Source, Suppression
 from consent.origins import Origin
 from consent.services import resubscribe, unsubscribe
 from lists.models import MailingList
@@ -247,4 +247,21 @@ class ContactAdmin(AddressSearchMixin, ReadOnlyAdmin):
 
 
 # Capabilities with admin modules of their own; importing them registers their models.
+@admin.register(OneClickReceipt)
+class OneClickReceiptAdmin(ReadOnlyAdmin):
+    """One-click opt-outs received and durable, that a worker has not recorded yet.
+
+    Empty in the embedded mode, and within seconds with a broker: rows that stay here mean
+    the workers or beat are not running (their opt-outs are safe and wait for them).
+    """
+
+    list_display = ["received_at", "mailing_list", "contact", "mailer", "ip", "request_id"]
+    list_select_related = ["mailing_list", "contact", "mailer"]
+    search_fields = ["request_id"]
+    ordering = ["pk"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OneClickReceipt]:
+        return scope_to_teams(super().get_queryset(request), request.user, "mailing_list__team")
+
+
 from consent import admin_journey, admin_sync  # noqa: E402, F401

@@ -659,6 +659,58 @@ class JourneyOptOutRequest(models.Model):
         return f"{self.integration} #{self.pk} ({self.get_state_display()})"
 
 
+class OneClickReceipt(models.Model):
+    """A one-click opt-out received, not yet applied: what the request stored before its 200.
+
+    With a broker, the RFC 8058 endpoint writes this one narrow row and answers; a worker
+    records the suppression and the event from it and deletes it in the same transaction
+    (`consent.services.one_click`). So the row is the opt-out's durable proof until then, and
+    no row is applied twice. The token was verified before the row was written, so its ids
+    are ours; the worker still checks that they exist. No database constraints or indexes
+    beyond the key: the request pays for nothing it does not need.
+    """
+
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("contact"),
+    )
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        verbose_name=_("list"),
+    )
+    # The token's mailer; the worker keeps it on the event only while it still has access.
+    mailer = models.ForeignKey(
+        Mailer,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mailer"),
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("network (anonymized)"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("one-click opt-out waiting")
+        verbose_name_plural = _("one-click opt-outs waiting")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_list_id}/{self.contact_id} #{self.pk}"
+
+
 class DailyEventCount(models.Model):
     """Derived, not evidence: how many events of one kind a list had on one day.
 

@@ -27,6 +27,7 @@ from consent.models import (
     Contact,
     DownloadLog,
     JourneyOptOutRequest,
+    OneClickReceipt,
     Suppression,
 )
 from lists.models import (
@@ -409,19 +410,24 @@ def _journey_statement(vendor: str) -> JourneyStatement:
     return JourneyStatement(fields, Prepared.of("optout_journey_upsert", sql, types))
 
 
-def upsert_journey_request(*, row: JourneyOptOutRequest, endpoint_key: str) -> int | None:
-    """Store `row` for the active integration of `endpoint_key` in one statement.
+def upsert_journey_request(*, values: dict[str, Any], endpoint_key: str) -> int | None:
+    """Store a row of `values` (every field but the integration, by name) for the active
+    integration of `endpoint_key`, in one statement.
 
     Returns the row's id, new or the one stored for the same pair before; None when no
-    active integration has that key (nothing is written then).
+    active integration has that key (nothing is written then). On PostgreSQL the prepared
+    statement's declared types adapt the values, so none is prepared field by field.
     """
     statement = _journey_statement(connection.vendor)
-    params = [*_insert_values(row, statement.fields), endpoint_key]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _execute(cursor, statement.prepared, params)
+            params = [values[field.name] for field in statement.fields]
+            _execute(cursor, statement.prepared, [*params, endpoint_key])
         else:
-            cursor.execute(statement.prepared.plain_sql, params)
+            params = [
+                field.get_db_prep_save(values[field.name], connection) for field in statement.fields
+            ]
+            cursor.execute(statement.prepared.plain_sql, [*params, endpoint_key])
         found = cursor.fetchone()
     return None if found is None else int(found[0])
 
@@ -568,3 +574,57 @@ def one_click_opt_out(
     if row is None:
         return None
     return OneClickResult(has_webhooks=bool(row[0]), event_id=row[1], changed=bool(row[2]))
+
+
+# ---- One-click receipts (with a broker: the request stores, a worker applies) -------------
+
+_RECEIPT_FIELDS = (
+    "contact",
+    "mailing_list",
+    "mailer",
+    "received_at",
+    "ip",
+    "user_agent",
+    "request_id",
+)
+
+
+@cache
+def _receipt_statement(vendor: str) -> tuple[Prepared, tuple[Field[Any, Any], ...]]:
+    fields = tuple(OneClickReceipt._meta.get_field(name) for name in _RECEIPT_FIELDS)
+    _covered(OneClickReceipt, dict.fromkeys(_RECEIPT_FIELDS, "%s"))
+    columns = ", ".join(_quote(str(field.column)) for field in fields)  # type: ignore[union-attr]
+    sql = (
+        f"INSERT INTO {_table(OneClickReceipt)} ({columns}) "  # noqa: S608  # names from _meta
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    types = [_db_type(OneClickReceipt, name) for name in _RECEIPT_FIELDS]
+    return Prepared.of("optout_one_click_receipt", sql, types), fields  # type: ignore[return-value]
+
+
+def insert_one_click_receipt(
+    *,
+    contact_id: int,
+    list_id: int,
+    mailer_id: int | None,
+    received_at: datetime,
+    ip: str | None,
+    user_agent: str,
+    request_id: str,
+) -> None:
+    """The one-click request's only write: one narrow row, no constraint to check.
+
+    On PostgreSQL a prepared statement whose declared types adapt the values, so the request
+    spends no time preparing them field by field.
+    """
+    statement, fields = _receipt_statement(connection.vendor)
+    params: list[Any] = [contact_id, list_id, mailer_id, received_at, ip, user_agent, request_id]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _execute(cursor, statement, params)
+            return
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, params, strict=True)
+        ]
+        cursor.execute(statement.plain_sql, params)

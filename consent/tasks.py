@@ -27,6 +27,15 @@ def run_import(job_id: int) -> None:
     services.imports.run_import_job(job_id=job_id)
 
 
+# ---- One-click receipts (with a broker) ----------------------------------------------------
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def apply_one_click_receipts() -> int:
+    """Woken by one-click receipts (at most one per interval and process), and beat's sweep."""
+    return services.one_click.apply_one_click_receipts()
+
+
 # ---- Journey platforms (customer-managed opt-outs) -----------------------------------------
 
 

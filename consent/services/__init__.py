@@ -4,7 +4,7 @@ Callers write `from consent.services import unsubscribe`. Topic modules: `core` 
 opt-in, the event), and one module per later capability (imports, mailto, webhooks, ...).
 """
 
-from consent.services import esp, imports, journey, mailto, rollup, webhooks
+from consent.services import esp, imports, journey, mailto, one_click, rollup, webhooks
 from consent.services.compliance import (
     Erasure,
     forget_contact,
@@ -27,6 +27,7 @@ from consent.services.esp import EspOptOut, record_esp_opt_outs
 from consent.services.imports import ImportResult, import_suppressions
 from consent.services.links import LinksResult, links_for_addresses
 from consent.services.mailto import MailtoResult, process_mailto
+from consent.services.one_click import receive_one_click
 from consent.services.preferences import PreferencesSaved, set_preferences
 from consent.services.reports import ReportResult, ScrubResult, report_opt_outs, scrub
 from consent.services.webhooks import queue_webhooks, send_delivery, sweep_webhooks
@@ -50,8 +51,10 @@ __all__ = [
     "journey",
     "links_for_addresses",
     "mailto",
+    "one_click",
     "process_mailto",
     "queue_webhooks",
+    "receive_one_click",
     "record_download",
     "record_esp_opt_outs",
     "record_event",

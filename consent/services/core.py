@@ -20,9 +20,9 @@ from consent.addresses import parse_address
 from consent.models import Action, ConsentEvent, Contact, Scope, Suppression
 from consent.origins import Origin
 from consent.services import webhooks
-from consent.tokens import read_token, unsign_ids
+from consent.tokens import unsign_ids
 from lists.models import Category, ConsentLevel, MailingList
-from lists.selectors import may_have_webhooks
+from lists.selectors import HAS_WEBHOOKS, may_have_webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -330,55 +330,92 @@ def _opt_out_in_one_statement(
     return Outcome(changed=event.changed, event=event)
 
 
-def unsubscribe_token(*, token: str, origin: Origin) -> bool | None:
-    """RFC 8058 one-click: opt the token's contact out of the token's list. Durable.
+def _opt_out_statement(
+    *, contact_id: int, list_id: int, mailer_id: int | None, origin: Origin
+) -> statements.OneClickResult | None:
+    now = timezone.now()
+    event = {
+        "action": Action.OPT_OUT.value,
+        "scope": Scope.LIST.value,
+        "source": origin.source.value,
+        "reason": origin.reason,
+        "occurred_at": origin.occurred_at or now,
+        "ip": origin.ip,
+        "user_agent": origin.user_agent,
+        "request_id": origin.request_id,
+        "detail": origin.detail,
+    }
+    return statements.one_click_opt_out(
+        contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, event=event, now=now
+    )
 
-    The token's mailer goes on the event while it still has access to the list (the
-    origin's mailer is ignored). Returns whether the state changed, or None for a token that
-    is not genuine or whose contact or list no longer exists (nothing is written then).
-    On PostgreSQL, for a team without a webhook endpoint, one statement reads the token's
-    rows and writes the opt-out: one round trip, no BEGIN and no COMMIT.
+
+def _opt_out_claim(
+    *, contact_id: int, list_id: int, mailer_id: int | None, origin: Origin
+) -> bool | None:
+    """The ORM way, inside the caller's transaction: queues the team's webhooks too."""
+    found = statements.read_claim(contact_id=contact_id, list_id=list_id, mailer_id=mailer_id)
+    if found is None:
+        return None
+    contact, mailing_list, mailer, has_webhooks = found
+    setattr(mailing_list, HAS_WEBHOOKS, has_webhooks)
+    outcome = record_opt_out(
+        contact=contact,
+        mailing_list=mailing_list,
+        origin=dataclasses.replace(origin, mailer=mailer),
+    )
+    return outcome.changed
+
+
+def record_opt_out_by_ids(
+    *, contact_id: int, list_id: int, mailer_id: int | None, origin: Origin
+) -> bool | None:
+    """A token's whole-list opt-out by its ids, inside the caller's transaction.
+
+    The mailer goes on the event while it still has access to the list (the origin's
+    mailer is ignored). Returns whether the state changed, or None when the contact or the
+    list no longer exists (nothing is written then). On PostgreSQL, for a team without a
+    webhook endpoint, one statement reads the rows and writes the opt-out.
     """
     if connection.vendor == "postgresql":
-        ids = unsign_ids(token)
-        if ids is None:
-            return None
-        contact_id, list_id, *rest = ids
-        now = timezone.now()
-        event = {
-            "action": Action.OPT_OUT.value,
-            "scope": Scope.LIST.value,
-            "source": origin.source.value,
-            "reason": origin.reason,
-            "occurred_at": origin.occurred_at or now,
-            "ip": origin.ip,
-            "user_agent": origin.user_agent,
-            "request_id": origin.request_id,
-            "detail": origin.detail,
-        }
-        arguments = {
-            "contact_id": contact_id,
-            "list_id": list_id,
-            "mailer_id": rest[0] if rest else None,
-            "event": event,
-            "now": now,
-        }
-        with statements.durable():
-            result = statements.one_click_opt_out(**arguments)  # type: ignore[arg-type]
+        result = _opt_out_statement(
+            contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
+        )
         if result is None:
             return None
         if not result.has_webhooks:
             return result.changed
         # The team has an endpoint: nothing was written; the outbox path below does it all.
-    claim = read_token(token)
-    if claim is None:
-        return None
-    outcome = unsubscribe(
-        contact=claim.contact,
-        mailing_list=claim.mailing_list,
-        origin=dataclasses.replace(origin, mailer=claim.mailer),
+    return _opt_out_claim(
+        contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
     )
-    return outcome.changed
+
+
+def unsubscribe_token(*, token: str, origin: Origin) -> bool | None:
+    """RFC 8058 one-click: opt the token's contact out of the token's list. Durable.
+
+    `record_opt_out_by_ids` for the token's ids; None for a token that is not genuine too.
+    On PostgreSQL, for a team without a webhook endpoint, the one statement runs in
+    autocommit: one round trip, no BEGIN and no COMMIT.
+    """
+    ids = unsign_ids(token)
+    if ids is None:
+        return None
+    contact_id, list_id, *rest = ids
+    mailer_id = rest[0] if rest else None
+    if connection.vendor == "postgresql":
+        with statements.durable():
+            result = _opt_out_statement(
+                contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
+            )
+        if result is None:
+            return None
+        if not result.has_webhooks:
+            return result.changed
+    with transaction.atomic(durable=True):
+        return _opt_out_claim(
+            contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
+        )
 
 
 @transaction.atomic(durable=True)

@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
-import time
 import urllib.parse
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -34,6 +33,7 @@ from consent.models import (
 )
 from consent.origins import Origin
 from consent.services.core import contact_for_address, record_opt_out
+from consent.services.wakeups import Wakeup
 from lists.errors import OptoutError
 from lists.models import ConsentLevel, JourneyIntegration
 from lists.services import JOURNEY_MAILTO_TAG
@@ -87,34 +87,14 @@ def _eager() -> bool:
     return bool(tasks.process_due_journey_requests.app.conf.task_always_eager)
 
 
-class _Wake:
-    """When this process may queue its next wake-up: one per OPTOUT_JOURNEY_WAKE_SECONDS."""
-
-    lock = threading.Lock()
-    next_at = 0.0
-
-
-def wake_journey_worker() -> None:
-    """Have a worker decrypt what came in, without a task per request.
-
-    The first receipt of an interval queues one task that runs when the interval ends and
-    takes every due row (`process_due_journey_requests`); receipts until then queue nothing,
-    since that task will find their rows too. So each row is picked up within the interval,
-    and a burst of opt-outs costs the broker one message per interval and process. A broker
-    outage loses nothing: beat's sweep finds the rows.
-    """
-    interval = max(settings.OPTOUT_JOURNEY_WAKE_SECONDS, 0.0)
-    with _Wake.lock:
-        now = time.monotonic()
-        if now < _Wake.next_at:
-            return
-        _Wake.next_at = now + interval
-    try:
-        tasks.process_due_journey_requests.apply_async(countdown=interval)
-    except BrokerUnavailable:
-        with _Wake.lock:
-            _Wake.next_at = 0.0  # try again with the next receipt
-        logger.warning("Broker unavailable; the sweep will decrypt journey opt-outs later")
+# Receipts wake a worker that takes every due row (`process_due_journey_requests`), at most
+# once per OPTOUT_JOURNEY_WAKE_SECONDS and process, so each row is picked up within the
+# interval and a burst of opt-outs costs the broker one message per interval and process.
+wake_journey_worker = Wakeup(
+    name="journey opt-outs",
+    send=lambda countdown: tasks.process_due_journey_requests.apply_async(countdown=countdown),
+    interval=lambda: settings.OPTOUT_JOURNEY_WAKE_SECONDS,
+)
 
 
 def _first_attempt_at(now: datetime, *, eager: bool) -> datetime:
@@ -132,28 +112,27 @@ def _schedule(journey_request_id: int, *, eager: bool) -> None:
         transaction.on_commit(wake_journey_worker)
 
 
-def _new_row(
-    *,
-    integration: JourneyIntegration | None,
-    channel: JourneyChannel,
-    params: str,
-    pid: str,
-    origin: Origin,
-    eager: bool,
-) -> JourneyOptOutRequest:
+def _row_values(
+    *, channel: JourneyChannel, params: str, pid: str, origin: Origin, eager: bool
+) -> dict[str, Any]:
+    """Every column of a new row but its integration, by field name."""
     now = timezone.now()
-    return JourneyOptOutRequest(
-        integration=integration,
-        channel=channel,
-        params=params,
-        pid=pid,
-        digest=_digest(channel=channel, params=params, pid=pid),
-        received_at=now,
-        next_attempt_at=_first_attempt_at(now, eager=eager),
-        ip=origin.ip,
-        user_agent=origin.user_agent,
-        request_id=origin.request_id,
-    )
+    return {
+        "channel": channel.value,
+        "params": params,
+        "pid": pid,
+        "digest": _digest(channel=channel, params=params, pid=pid),
+        "state": JourneyRequestState.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "next_attempt_at": _first_attempt_at(now, eager=eager),
+        "received_at": now,
+        "done_at": None,
+        "contact": None,
+        "ip": origin.ip,
+        "user_agent": origin.user_agent,
+        "request_id": origin.request_id,
+    }
 
 
 @transaction.atomic(durable=True)
@@ -171,13 +150,9 @@ def receive_journey_opt_out(
     not. Pass values through `clean_journey_param` first.
     """
     eager = _eager()
-    row = _new_row(
+    row = JourneyOptOutRequest(
         integration=integration,
-        channel=channel,
-        params=params,
-        pid=pid,
-        origin=origin,
-        eager=eager,
+        **_row_values(channel=channel, params=params, pid=pid, origin=origin, eager=eager),
     )
     JourneyOptOutRequest.objects.bulk_create(
         [row],
@@ -201,16 +176,11 @@ def receive_journey_one_click(
     inside a caller's transaction, like every entry point.
     """
     eager = _eager()
-    row = _new_row(
-        integration=None,
-        channel=JourneyChannel.ONE_CLICK,
-        params=params,
-        pid=pid,
-        origin=origin,
-        eager=eager,
+    values = _row_values(
+        channel=JourneyChannel.ONE_CLICK, params=params, pid=pid, origin=origin, eager=eager
     )
     with statements.durable():
-        pk = statements.upsert_journey_request(row=row, endpoint_key=endpoint_key)
+        pk = statements.upsert_journey_request(values=values, endpoint_key=endpoint_key)
     if pk is not None:
         _schedule(pk, eager=eager)
     return pk

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from consent.addresses import InvalidAddress
 from consent.models import Contact, Source
 from consent.origins import Origin
-from consent.services import unsubscribe, unsubscribe_address, unsubscribe_token
+from consent.services import receive_one_click, unsubscribe, unsubscribe_address
 from consent.tokens import read_token
 from lists.models import MailerAccess, MailingList
 from lists.networks import client_ip
@@ -136,7 +136,7 @@ def one_click(request: HttpRequest, token: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     # The token's mailer goes on the event; a forged token changes nothing.
-    unsubscribe_token(token=token, origin=Origin.from_request(request, source=Source.ONE_CLICK))
+    receive_one_click(token=token, origin=Origin.from_request(request, source=Source.ONE_CLICK))
     # The same answer for a forged token: the caller learns nothing from it.
     return HttpResponse(_("You are unsubscribed."), content_type="text/plain; charset=utf-8")
 

@@ -16,13 +16,23 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.test import Client
 from standardwebhooks.webhooks import Webhook as Verifier
 
 from config.celery import app
-from consent.models import ImportJob, ImportStatus, Source, Suppression, WebhookDelivery
+from consent.models import (
+    ConsentEvent,
+    ImportJob,
+    ImportStatus,
+    OneClickReceipt,
+    Source,
+    Suppression,
+    WebhookDelivery,
+)
 from consent.origins import Origin
-from consent.services import unsubscribe
+from consent.services import one_click, unsubscribe
 from consent.services.imports import create_import_job
+from consent.tokens import make_token
 from tests.consent.factories import ContactFactory
 from tests.consent.receivers import Receiver, free_port
 from tests.lists.factories import MailingListFactory, WebhookFactory
@@ -92,3 +102,24 @@ def test_a_worker_runs_an_uploaded_import(worker) -> None:
 
     assert wait_for(lambda: ImportJob.objects.get(pk=job.pk).status == ImportStatus.DONE)
     assert Suppression.objects.filter(mailing_list=newsletter).count() == 2
+
+
+def test_a_worker_records_the_receipt_of_a_one_click_post(
+    worker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(one_click.wake_one_click_worker, "next_at", 0.0)
+    contact = ContactFactory.create()
+    newsletter = MailingListFactory.create()
+
+    response = Client().post(
+        f"/o/{make_token(contact=contact, mailing_list=newsletter)}/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    assert wait_for(
+        lambda: Suppression.objects.filter(contact=contact, mailing_list=newsletter).exists()
+    )
+    assert wait_for(lambda: not OneClickReceipt.objects.exists())
+    assert ConsentEvent.objects.get(contact=contact).source == Source.ONE_CLICK

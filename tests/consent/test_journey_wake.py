@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from consent import tasks
 from consent.models import ConsentEvent, JourneyOptOutRequest, JourneyRequestState, Suppression
-from consent.services import journey
+from consent.services import journey, wakeups
 from consent.services.journey import claim_due_journey_requests
 from tests.consent.fake_adobe import (
     DECRYPT_PATH,
@@ -44,7 +44,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     monkeypatch.setattr(
         tasks.process_due_journey_requests, "apply_async", lambda **kw: sent.append(kw)
     )
-    monkeypatch.setattr(journey._Wake, "next_at", 0.0)
+    monkeypatch.setattr(journey.wake_journey_worker, "next_at", 0.0)
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
     try:
@@ -56,7 +56,7 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(journey.time, "monotonic", fake.monotonic)
+    monkeypatch.setattr(wakeups.time, "monotonic", fake.monotonic)
     return fake
 
 
