@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -31,7 +32,14 @@ django.setup()
 
 from django.db import connection  # noqa: E402  # after django.setup()
 
-from bench.memory import PeakRss, children, megabytes, run_measured  # noqa: E402
+from bench.memory import (  # noqa: E402
+    PeakRss,
+    children,
+    cpu_seconds,
+    cpu_spent,
+    megabytes,
+    run_measured,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 LUA_DIR = BENCH_DIR / "lua"
@@ -65,6 +73,9 @@ class HttpResult:
     statuses: dict[int, int]
     socket_errors: dict[str, int]
     worker_peak_rss: int | None
+    # CPU microseconds per request spent by the web workers, PostgreSQL and wrk itself: on
+    # a machine they share, a ratio to the baseline is the ratio of these totals.
+    cpu_us: dict[str, float] = field(default_factory=dict)
     rows_written: int | None = None
     # None: no target, or not measurable because of errors. Set by the scenario.
     target_met: bool | None = None
@@ -136,6 +147,7 @@ class Bench:
     out_dir: Path
     gunicorn_pid: int
     tokens: int
+    postgresql_pid: int | None = None
     rows: int = 1_000_000
     scrub_values: int = 100_000
     import_rows: int = 1_000_000
@@ -154,6 +166,10 @@ class Bench:
         if baseline is None or result.problems or not baseline.requests_per_s:
             return None
         return result.requests_per_s / baseline.requests_per_s
+
+    def _database_cpu(self) -> dict[int, float]:
+        """CPU so far of the postmaster's children: backends and background processes."""
+        return cpu_seconds(children(self.postgresql_pid)) if self.postgresql_pid else {}
 
     def wrk(
         self, name: str, *, description: str, target: str, script: str, path: str = "/", **env: str
@@ -175,7 +191,9 @@ class Bench:
             "BENCH_PATH": path,
             **env,
         }
-        with PeakRss(children(self.gunicorn_pid)) as rss:
+        workers = children(self.gunicorn_pid)
+        before = (cpu_seconds(workers), self._database_cpu(), _children_cpu_seconds())
+        with PeakRss(workers) as rss:
             completed = subprocess.run(
                 command,
                 capture_output=True,
@@ -184,6 +202,11 @@ class Bench:
                 check=False,
                 timeout=self.seconds + 60,
             )
+        spent = (
+            cpu_spent(before[0], cpu_seconds(children(self.gunicorn_pid))),
+            cpu_spent(before[1], self._database_cpu()),
+            _children_cpu_seconds() - before[2],
+        )
         slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
         (self.out_dir / f"{slug}.wrk.txt").write_text(completed.stdout + completed.stderr)
         line = next(
@@ -192,6 +215,13 @@ class Bench:
         if completed.returncode or line is None:
             raise BenchError(f"wrk failed for {name}: {completed.stderr or completed.stdout}")
         data = json.loads(line.removeprefix("BENCH_JSON "))
+        requests = max(int(data["requests"]), 1)
+        cpu_us = {
+            part: seconds * 1e6 / requests
+            for part, seconds in zip(("web", "database", "wrk"), spent, strict=True)
+        }
+        if not self.postgresql_pid:
+            del cpu_us["database"]
         return HttpResult(
             name=name,
             description=description,
@@ -202,7 +232,24 @@ class Bench:
             statuses={int(status): count for status, count in data["statuses"].items()},
             socket_errors={k: v for k, v in data["errors"].items() if k != "status"},
             worker_peak_rss=rss.highest,
+            cpu_us=cpu_us,
         )
+
+
+def settle_database() -> None:
+    """Vacuum and checkpoint what the seeding wrote, before any load.
+
+    Left alone, autovacuum and the checkpointer work through the million seeded rows during
+    the first scenarios and bill their CPU to them, on the cores the load shares.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+        cursor.execute("CHECKPOINT")
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has been waited for
+    return usage.ru_utime + usage.ru_stime
 
 
 Scenario = Callable[[Bench], Result]
@@ -429,6 +476,27 @@ def render(
             f"{_ms(r.latency_ms['p90'])} | {_ms(r.latency_ms['p99'])} | {r.non_2xx} | "
             f"{_ratio(bench.ratio_to_baseline(r))} | {r.target} | {_verdict(r)} |"
         )
+    measured = [r for r in http if r.cpu_us]
+    if measured:
+        parts = list(measured[0].cpu_us)
+        lines += [
+            "",
+            "### CPU per request",
+            "",
+            "Microseconds of CPU per request, by process, while wrk ran (from /proc and",
+            "getrusage). The machine's cores are shared by all three, so these totals explain",
+            "the ratios above; the last column is each total over the baseline's.",
+            "",
+            f"| scenario | {' | '.join(parts)} | total | of baseline |",
+            f"| --- | {' | '.join(['---:'] * len(parts))} | ---: | ---: |",
+        ]
+        reference = bench.results.get("baseline")
+        base_total = sum(reference.cpu_us.values()) if isinstance(reference, HttpResult) else 0
+        for r in measured:
+            total = sum(r.cpu_us.values())
+            times = f"{total / base_total:.2f}" if base_total else "—"
+            cells = " | ".join(f"{r.cpu_us.get(part, 0):.0f}" for part in parts)
+            lines.append(f"| {r.name} | {cells} | {total:.0f} | {times} |")
     if jobs:
         lines += [
             "",
@@ -471,6 +539,9 @@ def main() -> int:
         threads=int(os.environ.get("BENCH_THREADS", "2")),
         out_dir=Path(os.environ["BENCH_OUT"]),
         gunicorn_pid=int(os.environ["BENCH_GUNICORN_PID"]),
+        postgresql_pid=int(os.environ["BENCH_POSTGRESQL_PID"])
+        if os.environ.get("BENCH_POSTGRESQL_PID")
+        else None,
         # Enough distinct contacts that the one-click run rarely wraps around to a token
         # that already unsubscribed (a cheaper, idempotent request).
         tokens=int(os.environ.get("BENCH_TOKENS", str(max(5_000, 2_000 * seconds)))),
@@ -486,6 +557,8 @@ def main() -> int:
     bench.results["seed (bulk, SQL)"] = bulk_seed_job(bench)
     print("folding the events into the daily rollup …", flush=True)
     bench.results["rollup fold"] = rollup_fold_job(bench)
+    print("settling the database (VACUUM, CHECKPOINT) …", flush=True)
+    settle_database()
     wait_until_serving(bench.base_url)
     warm_up(bench.base_url)
     # BENCH_SCENARIOS=baseline,one_click_post runs a subset (the baseline should stay in it:

@@ -128,3 +128,22 @@ class PeakRss:
 
 def megabytes(size: int | None) -> str:
     return "—" if size is None else f"{size / 1024 / 1024:.1f} MB"
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User plus system CPU each live process among `pids` has used so far, by pid."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used between two `cpu_seconds` readings; a process started in between counts
+    whole (a database backend opened during the load, say)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
