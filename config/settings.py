@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg prepares the few statements consent.statements binds on the server (Django's
+    # own queries bind on the client and are never prepared). Behind a pooler that loses
+    # them (PgBouncer in transaction mode before 1.21), they fall back to plain SQL.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache shared by every process: rate limits and blocks must hold across workers.

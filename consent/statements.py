@@ -10,6 +10,7 @@ page query whose subqueries cost more to compile than to run, use them.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -18,7 +19,8 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
-from django.db import ProgrammingError, connection, transaction
+import psycopg
+from django.db import connection, transaction
 from django.db.models import Field, Model
 
 from consent.models import (
@@ -67,59 +69,51 @@ def _db_type(model: type[Model], name: str) -> str:
     return str(model._meta.get_field(name).db_type(connection))
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A statement PostgreSQL plans once per database session instead of on every request.
-
-    Planning the one-click statement cost the server more than running it. `PREPARE` once
-    per connection (not logged as a query: it is not the request's work), then `EXECUTE`
-    with the values as parameters.
-    """
-
-    name: str
-    plain_sql: str
-    prepare_sql: str
-    execute_sql: str
-
-    @classmethod
-    def of(cls, name: str, sql: str, types: Sequence[str]) -> Prepared:
-        parts = sql.split("%s")
-        if len(parts) != len(types) + 1:
-            raise RuntimeError(f"{name}: {len(parts) - 1} placeholders, {len(types)} types")
-        numbered = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-        return cls(
-            name=name,
-            plain_sql=sql,
-            prepare_sql=f"PREPARE {name} ({', '.join(types)}) AS {numbered}",
-            execute_sql=f"EXECUTE {name} ({', '.join(['%s'] * len(types))})",
-        )
+def _typed(sql: str, types: Sequence[str]) -> str:
+    """Each `%s` of `sql` cast to its type: values bound by the server carry no type of
+    their own where PostgreSQL cannot infer one (a SELECT list, a CASE)."""
+    parts = sql.split("%s")
+    if len(parts) != len(types) + 1:
+        raise RuntimeError(f"{len(parts) - 1} placeholders for {len(types)} types")
+    return parts[0] + "".join(
+        f"%s::{kind}{part}" for kind, part in zip(types, parts[1:], strict=True)
+    )
 
 
-# Database sessions (psycopg connections) that hold each prepared statement; and those
-# where one went missing (a pooler in transaction mode hands sessions around): plain SQL.
-_PREPARED_ON: dict[str, weakref.WeakSet[Any]] = {}
+# Database sessions (psycopg connections) where a prepared statement went missing (a pooler
+# in transaction mode hands sessions around): plain SQL there from then on.
 _PLAIN_ON: weakref.WeakSet[Any] = weakref.WeakSet()
-_STATEMENT_NOT_FOUND = "26000"  # invalid_sql_statement_name
 
 
-def _execute(cursor: Any, statement: Prepared, params: Sequence[Any]) -> None:
+def _bound(sql: str, params: Sequence[Any]) -> Any:
+    """PostgreSQL: run `sql` with its values bound by the server; psycopg prepares it once
+    per session. Returns the psycopg cursor, to fetch from.
+
+    Django's cursors write every value into the SQL text in Python (client-side binding),
+    and the server plans each text anew; for the statements mail providers drive in bulk,
+    both cost more CPU than running them. This cursor sends the values in the protocol and
+    reuses the session's plan (`prepare_threshold` in settings). It works on the request's
+    own connection, so the statement runs in the caller's transaction (or autocommit), after
+    the same health check, with errors raised as Django's.
+    """
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_no_broken_transaction()
     session = connection.connection
-    if session in _PLAIN_ON:
-        cursor.execute(statement.plain_sql, params)
-        return
-    sessions = _PREPARED_ON.setdefault(statement.name, weakref.WeakSet())
-    if session not in sessions:
-        session.execute(statement.prepare_sql)
-        sessions.add(session)
-    try:
-        cursor.execute(statement.execute_sql, params)
-    except ProgrammingError as exc:
-        missing = getattr(exc.__cause__, "sqlstate", None) == _STATEMENT_NOT_FOUND
-        if not missing or connection.in_atomic_block:
-            raise
-        logger.warning("Prepared statement %s went missing; plain SQL from now on", statement.name)
-        _PLAIN_ON.add(session)
-        cursor.execute(statement.plain_sql, params)
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        cursor = psycopg.Cursor(session)
+        try:
+            cursor.execute(sql, params, prepare=session not in _PLAIN_ON)
+        except psycopg.errors.InvalidSqlStatementName:
+            if connection.in_atomic_block:
+                raise
+            logger.warning("A prepared statement went missing; plain SQL from now on")
+            _PLAIN_ON.add(session)
+            cursor.execute(sql, params, prepare=False)
+    if connection.queries_logged:  # DEBUG, or a test counting queries: as Django logs its own
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+    return cursor
 
 
 @dataclass(frozen=True)
@@ -382,7 +376,7 @@ def insert_opt_out(*, suppression: Suppression, event: ConsentEvent) -> None:
 @dataclass(frozen=True)
 class JourneyStatement:
     fields: tuple[Field[Any, Any], ...]
-    prepared: Prepared
+    sql: str
 
 
 @cache
@@ -395,9 +389,10 @@ def _journey_statement(vendor: str) -> JourneyStatement:
     integration = _column(JourneyOptOutRequest, "integration")
     digest = _column(JourneyOptOutRequest, "digest")
     columns = ", ".join(_quote(str(field.column)) for field in fields)
+    values = ", ".join(["%s"] * len(fields))
     sql = (
         f"INSERT INTO {_table(JourneyOptOutRequest)} ({integration}, {columns}) "  # noqa: S608
-        f"SELECT i.{_column(JourneyIntegration, 'id')}, {', '.join(['%s'] * len(fields))} "
+        f"SELECT i.{_column(JourneyIntegration, 'id')}, {values} "
         f"FROM {_table(JourneyIntegration)} i "
         f"WHERE i.{_column(JourneyIntegration, 'endpoint_key')} = %s "
         f"AND i.{_column(JourneyIntegration, 'active')} "
@@ -405,9 +400,10 @@ def _journey_statement(vendor: str) -> JourneyStatement:
         f"ON CONFLICT ({integration}, {digest}) DO UPDATE SET {digest} = EXCLUDED.{digest} "
         f"RETURNING {_column(JourneyOptOutRequest, 'id')}"
     )
-    types = [str(field.db_type(connection)) for field in fields]
-    types.append(_db_type(JourneyIntegration, "endpoint_key"))
-    return JourneyStatement(fields, Prepared.of("optout_journey_upsert", sql, types))
+    if vendor == "postgresql":
+        types = [str(field.db_type(connection)) for field in fields]
+        sql = _typed(sql, [*types, _db_type(JourneyIntegration, "endpoint_key")])
+    return JourneyStatement(fields, sql)
 
 
 def upsert_journey_request(*, values: dict[str, Any], endpoint_key: str) -> int | None:
@@ -415,26 +411,26 @@ def upsert_journey_request(*, values: dict[str, Any], endpoint_key: str) -> int 
     integration of `endpoint_key`, in one statement.
 
     Returns the row's id, new or the one stored for the same pair before; None when no
-    active integration has that key (nothing is written then). On PostgreSQL the prepared
-    statement's declared types adapt the values, so none is prepared field by field.
+    active integration has that key (nothing is written then). On PostgreSQL the values are
+    bound by the server (`_bound`), as they are.
     """
     statement = _journey_statement(connection.vendor)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            params = [values[field.name] for field in statement.fields]
-            _execute(cursor, statement.prepared, [*params, endpoint_key])
-        else:
+    if connection.vendor == "postgresql":
+        params = [values[field.name] for field in statement.fields]
+        found = _bound(statement.sql, [*params, endpoint_key]).fetchone()
+    else:
+        with connection.cursor() as cursor:
             params = [
                 field.get_db_prep_save(values[field.name], connection) for field in statement.fields
             ]
-            cursor.execute(statement.prepared.plain_sql, [*params, endpoint_key])
-        found = cursor.fetchone()
+            cursor.execute(statement.sql, [*params, endpoint_key])
+            found = cursor.fetchone()
     return None if found is None else int(found[0])
 
 
 @dataclass(frozen=True)
 class OneClickStatement:
-    prepared: Prepared
+    sql: str
     event_fields: dict[str, Field[Any, Any]]
 
 
@@ -528,8 +524,7 @@ def _one_click_statement(vendor: str) -> OneClickStatement:
     ]
     for name in _ONE_CLICK_EVENT_PARAMS:
         types += [_db_type(ConsentEvent, name)] * (2 if name == "level" else 1)
-    prepared = Prepared.of("optout_one_click_opt_out", sql, types)
-    return OneClickStatement(prepared, fields)  # type: ignore[arg-type]  # concrete fields
+    return OneClickStatement(_typed(sql, types), fields)  # type: ignore[arg-type]  # concrete
 
 
 @dataclass(frozen=True)
@@ -568,9 +563,7 @@ def one_click_opt_out(
             params += [ConsentLevel.CHANNEL.value, ConsentLevel.IDENTITY.value]
         else:
             params.append(field.get_db_prep_save(values[name], connection))
-    with connection.cursor() as cursor:
-        _execute(cursor, statement.prepared, params)
-        row = cursor.fetchone()
+    row = _bound(statement.sql, params).fetchone()
     if row is None:
         return None
     return OneClickResult(has_webhooks=bool(row[0]), event_id=row[1], changed=bool(row[2]))
@@ -590,7 +583,7 @@ _RECEIPT_FIELDS = (
 
 
 @cache
-def _receipt_statement(vendor: str) -> tuple[Prepared, tuple[Field[Any, Any], ...]]:
+def _receipt_statement(vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
     fields = tuple(OneClickReceipt._meta.get_field(name) for name in _RECEIPT_FIELDS)
     _covered(OneClickReceipt, dict.fromkeys(_RECEIPT_FIELDS, "%s"))
     columns = ", ".join(_quote(str(field.column)) for field in fields)  # type: ignore[union-attr]
@@ -598,8 +591,7 @@ def _receipt_statement(vendor: str) -> tuple[Prepared, tuple[Field[Any, Any], ..
         f"INSERT INTO {_table(OneClickReceipt)} ({columns}) "  # noqa: S608  # names from _meta
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
-    types = [_db_type(OneClickReceipt, name) for name in _RECEIPT_FIELDS]
-    return Prepared.of("optout_one_click_receipt", sql, types), fields  # type: ignore[return-value]
+    return sql, fields  # type: ignore[return-value]  # concrete fields
 
 
 def insert_one_click_receipt(
@@ -614,17 +606,18 @@ def insert_one_click_receipt(
 ) -> None:
     """The one-click request's only write: one narrow row, no constraint to check.
 
-    On PostgreSQL a prepared statement whose declared types adapt the values, so the request
-    spends no time preparing them field by field.
+    On PostgreSQL the values are bound by the server (`_bound`), as they are.
     """
-    statement, fields = _receipt_statement(connection.vendor)
+    sql, fields = _receipt_statement(connection.vendor)
     params: list[Any] = [contact_id, list_id, mailer_id, received_at, ip, user_agent, request_id]
+    if connection.vendor == "postgresql":
+        _bound(sql, params)
+        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            _execute(cursor, statement, params)
-            return
-        params = [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, params, strict=True)
-        ]
-        cursor.execute(statement.plain_sql, params)
+        cursor.execute(
+            sql,
+            [
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, params, strict=True)
+            ],
+        )

@@ -1,4 +1,4 @@
-"""The one-click statement on PostgreSQL: prepared once per session, plain SQL if lost."""
+"""Statements bound by the server on PostgreSQL: prepared once per session, plain SQL if lost."""
 
 from __future__ import annotations
 
@@ -24,11 +24,14 @@ def test_a_statement_lost_by_a_pooler_is_run_as_plain_sql(on_postgresql: None) -
         token=make_token(contact=first, mailing_list=newsletter), origin=ORIGIN
     )
     session = connection.connection
-    name = statements._one_click_statement(connection.vendor).prepared.name
-    assert session in statements._PREPARED_ON[name]
-    # A pooler in transaction mode runs the next EXECUTE on a session that never prepared it.
     with connection.cursor() as cursor:
-        cursor.execute(f"DEALLOCATE {name}")
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        names = [row[0] for row in cursor.fetchall()]
+        assert names  # prepared by psycopg, for the session
+        # A pooler in transaction mode runs the next one on a session that never prepared it
+        # (by name: psycopg would notice DEALLOCATE ALL and forget its statements).
+        for name in names:
+            cursor.execute(f"DEALLOCATE {name}")
 
     assert unsubscribe_token(
         token=make_token(contact=second, mailing_list=newsletter), origin=ORIGIN
@@ -39,10 +42,9 @@ def test_a_statement_lost_by_a_pooler_is_run_as_plain_sql(on_postgresql: None) -
     assert ConsentEvent.objects.filter(changed=True, request_id="r-1").count() == 2
 
 
-def test_the_placeholders_become_numbered_parameters() -> None:
-    prepared = statements.Prepared.of("s", "SELECT %s, %s FROM t WHERE a = %s", ["int"] * 3)
+def test_each_placeholder_is_cast_to_its_type() -> None:
+    typed = statements._typed("SELECT %s, %s FROM t WHERE a = %s", ["bigint", "inet", "text"])
 
-    assert prepared.prepare_sql == "PREPARE s (int, int, int) AS SELECT $1, $2 FROM t WHERE a = $3"
-    assert prepared.execute_sql == "EXECUTE s (%s, %s, %s)"
+    assert typed == "SELECT %s::bigint, %s::inet FROM t WHERE a = %s::text"
     with pytest.raises(RuntimeError):
-        statements.Prepared.of("s", "SELECT %s", ["int", "int"])
+        statements._typed("SELECT %s", ["int", "int"])
