@@ -659,6 +659,21 @@ class JourneyOptOutRequest(models.Model):
         return f"{self.integration} #{self.pk} ({self.get_state_display()})"
 
 
+def _unchecked_key(to: type[models.Model], verbose_name: Any, *, null: bool = False) -> Any:
+    """A key the database neither checks nor indexes: the row is written by the hot path and
+    read only by the worker, which checks what it points at."""
+    return models.ForeignKey(
+        to,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=null,
+        blank=null,
+        related_name="+",
+        verbose_name=verbose_name,
+    )
+
+
 class OneClickReceipt(models.Model):
     """A one-click opt-out received, not yet applied: what the request stored before its 200.
 
@@ -670,33 +685,10 @@ class OneClickReceipt(models.Model):
     beyond the key: the request pays for nothing it does not need.
     """
 
-    contact = models.ForeignKey(
-        Contact,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("contact"),
-    )
-    mailing_list = models.ForeignKey(
-        MailingList,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        verbose_name=_("list"),
-    )
+    contact = _unchecked_key(Contact, _("contact"))
+    mailing_list = _unchecked_key(MailingList, _("list"))
     # The token's mailer; the worker keeps it on the event only while it still has access.
-    mailer = models.ForeignKey(
-        Mailer,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("mailer"),
-    )
+    mailer = _unchecked_key(Mailer, _("mailer"), null=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     ip = models.GenericIPAddressField(_("network (anonymized)"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)

@@ -395,26 +395,19 @@ def unsubscribe_token(*, token: str, origin: Origin) -> bool | None:
     """RFC 8058 one-click: opt the token's contact out of the token's list. Durable.
 
     `record_opt_out_by_ids` for the token's ids; None for a token that is not genuine too.
-    On PostgreSQL, for a team without a webhook endpoint, the one statement runs in
-    autocommit: one round trip, no BEGIN and no COMMIT.
+    In autocommit, the one statement needs no BEGIN and no COMMIT, and the outbox path
+    commits its own transaction; inside a caller's transaction it is refused.
     """
     ids = unsign_ids(token)
     if ids is None:
         return None
     contact_id, list_id, *rest = ids
-    mailer_id = rest[0] if rest else None
-    if connection.vendor == "postgresql":
-        with statements.durable():
-            result = _opt_out_statement(
-                contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
-            )
-        if result is None:
-            return None
-        if not result.has_webhooks:
-            return result.changed
-    with transaction.atomic(durable=True):
-        return _opt_out_claim(
-            contact_id=contact_id, list_id=list_id, mailer_id=mailer_id, origin=origin
+    with statements.durable():
+        return record_opt_out_by_ids(
+            contact_id=contact_id,
+            list_id=list_id,
+            mailer_id=rest[0] if rest else None,
+            origin=origin,
         )
 
 

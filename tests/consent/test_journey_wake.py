@@ -17,6 +17,7 @@ from consent import tasks
 from consent.models import ConsentEvent, JourneyOptOutRequest, JourneyRequestState, Suppression
 from consent.services import journey, wakeups
 from consent.services.journey import claim_due_journey_requests
+from tests.consent.brokers import broker_for
 from tests.consent.fake_adobe import (
     DECRYPT_PATH,
     TOKEN_PATH,
@@ -39,18 +40,10 @@ class Clock:
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """A deployment with a broker: tasks are sent, not run. Records what would be sent."""
-    sent: list[dict[str, Any]] = []
-    app = tasks.process_due_journey_requests.app
-    monkeypatch.setattr(
-        tasks.process_due_journey_requests, "apply_async", lambda **kw: sent.append(kw)
-    )
-    monkeypatch.setattr(journey.wake_journey_worker, "next_at", 0.0)
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with broker_for(
+        monkeypatch, tasks.process_due_journey_requests, journey.wake_journey_worker
+    ) as sent:
         yield sent
-    finally:
-        app.conf.task_always_eager = previous
 
 
 @pytest.fixture

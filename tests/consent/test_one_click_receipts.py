@@ -27,6 +27,7 @@ from consent.services import one_click, wakeups
 from consent.services.one_click import apply_one_click_receipts
 from consent.tokens import make_token
 from lists.models import ConsentLevel
+from tests.consent.brokers import broker_for
 from tests.consent.factories import ContactFactory
 from tests.lists.factories import (
     MailerAccessFactory,
@@ -44,16 +45,10 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """A deployment with a broker: tasks are sent, not run. Records what would be sent."""
-    sent: list[dict[str, Any]] = []
-    app = tasks.apply_one_click_receipts.app
-    monkeypatch.setattr(tasks.apply_one_click_receipts, "apply_async", lambda **kw: sent.append(kw))
-    monkeypatch.setattr(one_click.wake_one_click_worker, "next_at", 0.0)
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
+    with broker_for(
+        monkeypatch, tasks.apply_one_click_receipts, one_click.wake_one_click_worker
+    ) as sent:
         yield sent
-    finally:
-        app.conf.task_always_eager = previous
 
 
 def post(client: Client, token: str, **extra: str) -> None:
