@@ -14,6 +14,7 @@ import os
 import platform
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +46,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 LUA_DIR = BENCH_DIR / "lua"
 RESULTS = BENCH_DIR / "results.md"
 JOB_DRAIN_SECONDS = 180.0
+PAIRED_ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
 class BenchError(Exception):
@@ -76,6 +78,8 @@ class HttpResult:
     # CPU microseconds per request spent by the web workers, PostgreSQL and wrk itself: on
     # a machine they share, a ratio to the baseline is the ratio of these totals.
     cpu_us: dict[str, float] = field(default_factory=dict)
+    # Scenarios measured in rounds against their own baseline runs (`Bench.paired_wrk`).
+    round_ratios: list[float] = field(default_factory=list)
     rows_written: int | None = None
     # None: no target, or not measurable because of errors. Set by the scenario.
     target_met: bool | None = None
@@ -162,24 +166,72 @@ class Bench:
         return result if isinstance(result, HttpResult) and not result.problems else None
 
     def ratio_to_baseline(self, result: HttpResult) -> float | None:
+        if result.round_ratios:
+            return None if result.problems else statistics.median(result.round_ratios)
         baseline = self.baseline
         if baseline is None or result.problems or not baseline.requests_per_s:
             return None
         return result.requests_per_s / baseline.requests_per_s
+
+    def paired_wrk(self, name: str, *, rounds: int = PAIRED_ROUNDS, **kwargs: Any) -> HttpResult:
+        """`wrk` for a scenario whose target is a ratio: in `rounds` short runs, each just
+        after a baseline run of the same length, so a change of load on a shared machine
+        weighs on both sides of each ratio. The scenario's ratio is the median of the
+        rounds'; its latencies are the worst round's, its counts the rounds' sums."""
+        seconds = max(self.seconds * 2 // rounds, 3)  # the scenario's time, twice, in all
+        runs: list[HttpResult] = []
+        ratios: list[float] = []
+        for number in range(1, rounds + 1):
+            base = self.wrk(
+                "baseline",
+                description="",
+                target="",
+                script="post_form.lua",
+                path="/bench/insert/",
+                seconds=seconds,
+                BENCH_ROUND_SLUG=f"{name} round {number} baseline",
+            )
+            run = self.wrk(
+                name,
+                seconds=seconds,
+                BENCH_ROUND_SLUG=f"{name} round {number}",
+                BENCH_ROUND=str(number),
+                BENCH_ROUNDS=str(rounds),
+                **kwargs,
+            )
+            runs.append(run)
+            if base.requests_per_s and not base.problems:
+                ratios.append(run.requests_per_s / base.requests_per_s)
+        merged = _merge(runs)
+        merged.round_ratios = ratios
+        merged.notes.append(
+            f"Ratio: median of {rounds} rounds of {seconds} s, each against a baseline run "
+            f"just before it ({', '.join(f'{ratio:.2f}' for ratio in ratios)})."
+        )
+        return merged
 
     def _database_cpu(self) -> dict[int, float]:
         """CPU so far of the postmaster's children: backends and background processes."""
         return cpu_seconds(children(self.postgresql_pid)) if self.postgresql_pid else {}
 
     def wrk(
-        self, name: str, *, description: str, target: str, script: str, path: str = "/", **env: str
+        self,
+        name: str,
+        *,
+        description: str,
+        target: str,
+        script: str,
+        path: str = "/",
+        seconds: int | None = None,
+        **env: str,
     ) -> HttpResult:
         """Load `path` with wrk and one of bench/lua/*.lua; raw output in bench/out/."""
+        seconds = seconds or self.seconds
         command = [
             "wrk",
             f"--threads={self.threads}",
             f"--connections={self.connections}",
-            f"--duration={self.seconds}s",
+            f"--duration={seconds}s",
             "--timeout=5s",
             "--latency",
             f"--script={LUA_DIR / script}",
@@ -200,14 +252,14 @@ class Bench:
                 text=True,
                 env=environment,
                 check=False,
-                timeout=self.seconds + 60,
+                timeout=seconds + 60,
             )
         spent = (
             cpu_spent(before[0], cpu_seconds(children(self.gunicorn_pid))),
             cpu_spent(before[1], self._database_cpu()),
             _children_cpu_seconds() - before[2],
         )
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        slug = re.sub(r"[^a-z0-9]+", "-", (env.get("BENCH_ROUND_SLUG") or name).lower()).strip("-")
         (self.out_dir / f"{slug}.wrk.txt").write_text(completed.stdout + completed.stderr)
         line = next(
             (row for row in completed.stdout.splitlines() if row.startswith("BENCH_JSON ")), None
@@ -234,6 +286,35 @@ class Bench:
             worker_peak_rss=rss.highest,
             cpu_us=cpu_us,
         )
+
+
+def _merge(runs: list[HttpResult]) -> HttpResult:
+    """One result for the rounds of a scenario: sums, and the worst round's latencies."""
+    first = runs[0]
+    requests = sum(run.requests for run in runs)
+    statuses: dict[int, int] = {}
+    errors: dict[str, int] = {}
+    for run in runs:
+        for status, count in run.statuses.items():
+            statuses[status] = statuses.get(status, 0) + count
+        for kind, count in run.socket_errors.items():
+            errors[kind] = errors.get(kind, 0) + count
+    peaks = [run.worker_peak_rss for run in runs if run.worker_peak_rss is not None]
+    return HttpResult(
+        name=first.name,
+        description=first.description,
+        target=first.target,
+        requests=requests,
+        seconds=sum(run.seconds for run in runs),
+        latency_ms={key: max(run.latency_ms[key] for run in runs) for key in first.latency_ms},
+        statuses=statuses,
+        socket_errors=errors,
+        worker_peak_rss=max(peaks) if peaks else None,
+        cpu_us={
+            part: sum(run.cpu_us[part] * run.requests for run in runs) / max(requests, 1)
+            for part in first.cpu_us
+        },
+    )
 
 
 def settle_database() -> None:

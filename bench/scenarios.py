@@ -118,7 +118,7 @@ def one_click(bench: Bench) -> HttpResult:
     events = ConsentEvent.objects.filter(mailing_list__slug=LIST_SLUG)
     before, events_before = suppressions.count(), events.count()
     receipts_before = OneClickReceipt.objects.count()
-    result = bench.wrk(
+    result = bench.paired_wrk(
         "one-click POST",
         description=(
             "POST /o/<token>/ with List-Unsubscribe=One-Click (RFC 8058), form-urlencoded, "
@@ -173,7 +173,7 @@ def one_click(bench: Bench) -> HttpResult:
 @scenario
 def journey_one_click(bench: Bench) -> HttpResult:
     stored = JourneyOptOutRequest.objects.count()
-    result = bench.wrk(
+    result = bench.paired_wrk(
         "journey one-click POST",
         description=(
             "POST /j/<key>/?params=…&pid=… (customer-managed one-click of a journey "

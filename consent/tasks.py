@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from celery import Task, shared_task
 
 from consent import services
@@ -74,3 +77,16 @@ def send_honouring_digests() -> int:
 def refresh_event_rollup() -> int:
     """Beat: fold new consent events into the daily counts the reports read."""
     return services.rollup.refresh_event_rollup().events
+
+
+@cache
+def _celery_settings() -> Any:
+    return apply_one_click_receipts.app.conf  # the app's settings object, found once
+
+
+def run_eagerly() -> bool:
+    """Do tasks run in this process, with no broker (the embedded mode)?
+
+    Celery's own flag, read on each call: the test suite switches it per test.
+    """
+    return bool(_celery_settings().task_always_eager)

@@ -1,6 +1,7 @@
 -- RFC 8058 one-click POSTs to /o/<token>/, one token per contact (BENCH_TOKENS_FILE, one a
--- line). Each thread walks its own slice of the tokens, so until the file wraps around
--- every request unsubscribes a contact that was still subscribed.
+-- line). Each thread of each round (BENCH_ROUND of BENCH_ROUNDS) walks its own slice of the
+-- tokens, so until the file wraps around every request unsubscribes a contact that was
+-- still subscribed.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local body = "List-Unsubscribe=One-Click"
@@ -13,7 +14,9 @@ function init(args)
     tokens[#tokens + 1] = line
   end
   local threads = tonumber(os.getenv("BENCH_THREADS"))
-  position = math.floor(#tokens * thread_index / threads) + 1
+  local round = tonumber(os.getenv("BENCH_ROUND") or "1") - 1
+  local slices = threads * tonumber(os.getenv("BENCH_ROUNDS") or "1")
+  position = math.floor(#tokens * (round * threads + thread_index) / slices) + 1
 end
 
 function request()

@@ -82,11 +82,6 @@ def enqueue_journey_request(journey_request_id: int) -> None:
         )
 
 
-def _eager() -> bool:
-    # The app's own flag, not the setting: the test suite switches it per test.
-    return bool(tasks.process_due_journey_requests.app.conf.task_always_eager)
-
-
 # Receipts wake a worker that takes every due row (`process_due_journey_requests`), at most
 # once per OPTOUT_JOURNEY_WAKE_SECONDS and process, so each row is picked up within the
 # interval and a burst of opt-outs costs the broker one message per interval and process.
@@ -149,7 +144,7 @@ def receive_journey_opt_out(
     An upsert on (integration, digest) that returns the id of the row whether it was new or
     not. Pass values through `clean_journey_param` first.
     """
-    eager = _eager()
+    eager = tasks.run_eagerly()
     row = JourneyOptOutRequest(
         integration=integration,
         **_row_values(channel=channel, params=params, pid=pid, origin=origin, eager=eager),
@@ -175,7 +170,7 @@ def receive_journey_one_click(
     nothing was stored. Pass values through `clean_journey_param` first. Durable: refused
     inside a caller's transaction, like every entry point.
     """
-    eager = _eager()
+    eager = tasks.run_eagerly()
     values = _row_values(
         channel=JourneyChannel.ONE_CLICK, params=params, pid=pid, origin=origin, eager=eager
     )

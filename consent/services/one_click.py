@@ -35,18 +35,13 @@ wake_one_click_worker = Wakeup(
 )
 
 
-def _eager() -> bool:
-    # The app's own flag, not the setting: the test suite switches it per test.
-    return bool(tasks.apply_one_click_receipts.app.conf.task_always_eager)
-
-
 def receive_one_click(*, token: str, origin: Origin) -> bool:
     """The one-click POST: True when the token is genuine and its opt-out is durable now.
 
     Without a worker the opt-out is recorded at once; with one, a receipt is stored and a
     worker woken. A forged or malformed token writes nothing.
     """
-    if _eager():
+    if tasks.run_eagerly():
         return unsubscribe_token(token=token, origin=origin) is not None
     ids = unsign_ids(token)
     if ids is None:
