@@ -593,13 +593,17 @@ class JourneyOptOutRequest(models.Model):
     200, the opt-out cannot be lost, whatever happens to the decrypt API afterwards.
     """
 
-    # No index of its own: `journeyrequest_unique_pair` starts with it.
+    # No index of its own: `journeyrequest_unique_pair` starts with it. No constraint in the
+    # database either: every receipt of a platform points at the same integration row, and
+    # the check would lock that row from each concurrent insert. The insert finds the active
+    # integration in the same statement, and PROTECT keeps it from being deleted.
     integration = models.ForeignKey(
         JourneyIntegration,
         on_delete=models.PROTECT,
         related_name="opt_out_requests",
         verbose_name=_("integration"),
         db_index=False,
+        db_constraint=False,
     )
     channel = models.CharField(_("channel"), max_length=16, choices=JourneyChannel.choices)
     # Opaque, encrypted by the platform: no address in clear. For mailto, `params` holds
