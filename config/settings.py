@@ -133,9 +133,12 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # psycopg prepares the few statements consent.statements binds on the server (Django's
-    # own queries bind on the client and are never prepared). Behind a pooler that loses
-    # them (PgBouncer in transaction mode before 1.21), they fall back to plain SQL.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    # own queries bind on the client and are never prepared). Turn it off behind a pooler
+    # in transaction mode that does not keep prepared statements (PgBouncer before 1.21, or
+    # without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "prepare_threshold", 5 if env_bool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A cache shared by every process: rate limits and blocks must hold across workers.

@@ -80,40 +80,43 @@ def _typed(sql: str, types: Sequence[str]) -> str:
     )
 
 
-# Database sessions (psycopg connections) where a prepared statement went missing (a pooler
-# in transaction mode hands sessions around): plain SQL there from then on.
+# Database sessions (psycopg connections) where a prepared statement went missing or clashed
+# with another client's (a pooler in transaction mode hands sessions around): plain SQL there
+# from then on.
 _PLAIN_ON: weakref.WeakSet[Any] = weakref.WeakSet()
+_POOLER_ERRORS = (psycopg.errors.InvalidSqlStatementName, psycopg.errors.DuplicatePreparedStatement)
 
 
-def _bound(sql: str, params: Sequence[Any]) -> Any:
-    """PostgreSQL: run `sql` with its values bound by the server; psycopg prepares it once
-    per session. Returns the psycopg cursor, to fetch from.
+def _bound(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
+    """PostgreSQL: run `sql` with its values bound by the server, prepared by psycopg once
+    per session; returns the first row when `fetch`, else None.
 
     Django's cursors write every value into the SQL text in Python (client-side binding),
     and the server plans each text anew; for the statements mail providers drive in bulk,
     both cost more CPU than running them. This cursor sends the values in the protocol and
-    reuses the session's plan (`prepare_threshold` in settings). It works on the request's
-    own connection, so the statement runs in the caller's transaction (or autocommit), after
-    the same health check, with errors raised as Django's.
+    reuses the session's plan (`DATABASE_PREPARED_STATEMENTS` in settings). It works on the
+    request's own connection, so the statement runs in the caller's transaction (or
+    autocommit), after the same health check, with errors raised as Django's.
     """
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     session = connection.connection
     started = time.monotonic()
-    with connection.wrap_database_errors:
-        cursor = psycopg.Cursor(session)
+    with connection.wrap_database_errors, psycopg.Cursor(session) as cursor:
         try:
             cursor.execute(sql, params, prepare=session not in _PLAIN_ON)
-        except psycopg.errors.InvalidSqlStatementName:
-            if connection.in_atomic_block:
-                raise
-            logger.warning("A prepared statement went missing; plain SQL from now on")
+        except _POOLER_ERRORS:
             _PLAIN_ON.add(session)
+            logger.warning("A prepared statement went missing or clashed; plain SQL from now on")
+            if connection.in_atomic_block:
+                raise  # the transaction is aborted; the caller's next attempt runs plain
             cursor.execute(sql, params, prepare=False)
+        row = cursor.fetchone() if fetch else None
     if connection.queries_logged:  # DEBUG, or a test counting queries: as Django logs its own
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
-    return cursor
+    return row
 
 
 @dataclass(frozen=True)
@@ -417,7 +420,7 @@ def upsert_journey_request(*, values: dict[str, Any], endpoint_key: str) -> int 
     statement = _journey_statement(connection.vendor)
     if connection.vendor == "postgresql":
         params = [values[field.name] for field in statement.fields]
-        found = _bound(statement.sql, [*params, endpoint_key]).fetchone()
+        found = _bound(statement.sql, [*params, endpoint_key], fetch=True)
     else:
         with connection.cursor() as cursor:
             params = [
@@ -563,7 +566,7 @@ def one_click_opt_out(
             params += [ConsentLevel.CHANNEL.value, ConsentLevel.IDENTITY.value]
         else:
             params.append(field.get_db_prep_save(values[name], connection))
-    row = _bound(statement.sql, params).fetchone()
+    row = _bound(statement.sql, params, fetch=True)
     if row is None:
         return None
     return OneClickResult(has_webhooks=bool(row[0]), event_id=row[1], changed=bool(row[2]))
@@ -591,6 +594,9 @@ def _receipt_statement(vendor: str) -> tuple[str, tuple[Field[Any, Any], ...]]:
         f"INSERT INTO {_table(OneClickReceipt)} ({columns}) "  # noqa: S608  # names from _meta
         f"VALUES ({', '.join(['%s'] * len(fields))})"
     )
+    if vendor == "postgresql":
+        # One prepared statement whatever the size of the ids (psycopg types each int).
+        sql = _typed(sql, [_db_type(OneClickReceipt, name) for name in _RECEIPT_FIELDS])
     return sql, fields  # type: ignore[return-value]  # concrete fields
 
 

@@ -101,6 +101,14 @@ class JourneyIntegrationAdmin(TeamScopedAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["created_at"]}),
     ]
 
+    def has_delete_permission(
+        self, request: HttpRequest, obj: JourneyIntegration | None = None
+    ) -> bool:
+        # Untick "active" instead. The database does not check the integration key of the
+        # opt-outs it received (see JourneyOptOutRequest), so a delete racing a receipt
+        # could leave one pointing at nothing.
+        return False
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[JourneyIntegration]:
         return super().get_queryset(request).annotate(list_total=Count("lists"))
 

@@ -13,6 +13,7 @@ applied twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -66,7 +67,9 @@ def _claim(limit: int) -> list[OneClickReceipt]:
     if connection.features.has_select_for_update_skip_locked:
         # Two workers take different receipts instead of waiting for each other.
         rows = rows.select_for_update(skip_locked=True)
-    return list(rows[:limit])
+    # Applied in one order everywhere, so two workers holding receipts of the same people
+    # (providers post twice) lock their suppressions in the same order: no deadlock.
+    return sorted(rows[:limit], key=lambda r: (r.mailing_list_id, r.contact_id, r.pk))
 
 
 def _origin(receipt: OneClickReceipt) -> Origin:
@@ -79,37 +82,73 @@ def _origin(receipt: OneClickReceipt) -> Origin:
     )
 
 
-def apply_one_click_batch(*, limit: int = BATCH) -> int:
+def _apply(receipt: OneClickReceipt) -> None:
+    changed = record_opt_out_by_ids(
+        contact_id=receipt.contact_id,
+        list_id=receipt.mailing_list_id,
+        mailer_id=receipt.mailer_id,
+        origin=_origin(receipt),
+    )
+    if changed is None:
+        logger.warning(
+            "One-click receipt for a contact or list that no longer exists: dropped",
+            extra={"receipt": receipt.pk, "list": receipt.mailing_list_id},
+        )
+
+
+@dataclass(frozen=True)
+class Batch:
+    taken: int
+    applied: int
+
+
+def apply_one_click_batch(*, limit: int = BATCH) -> Batch:
     """Record the opt-outs of up to `limit` waiting receipts and delete them. Durable.
 
-    One transaction: if anything fails, every receipt of the batch stays for the next run.
-    A receipt whose contact or list no longer exists is dropped with a log line (its token
-    was genuine, so this only happens after an erasure). Returns how many were taken.
+    One transaction for the batch. If it fails, the batch runs again one receipt at a time,
+    each in a savepoint: a receipt that keeps failing stays (logged, listed in admin) and
+    holds back no other. A receipt whose contact or list no longer exists is dropped with a
+    log line (its token was genuine, so this only happens after an erasure).
     """
+    try:
+        with transaction.atomic(durable=True):
+            receipts = _claim(limit)
+            for receipt in receipts:
+                _apply(receipt)
+            _delete(receipts)
+        return Batch(taken=len(receipts), applied=len(receipts))
+    except Exception:  # whatever it was, the receipts are safe: go one by one
+        logger.exception("A batch of one-click receipts failed; applying them one at a time")
     with transaction.atomic(durable=True):
         receipts = _claim(limit)
+        done = []
         for receipt in receipts:
-            changed = record_opt_out_by_ids(
-                contact_id=receipt.contact_id,
-                list_id=receipt.mailing_list_id,
-                mailer_id=receipt.mailer_id,
-                origin=_origin(receipt),
-            )
-            if changed is None:
-                logger.warning(
-                    "One-click receipt for a contact or list that no longer exists: dropped",
+            try:
+                with transaction.atomic():
+                    _apply(receipt)
+            except Exception:
+                logger.exception(
+                    "One-click receipt could not be recorded; it stays for the next run",
                     extra={"receipt": receipt.pk, "list": receipt.mailing_list_id},
                 )
-        if receipts:
-            OneClickReceipt.objects.filter(pk__in=[receipt.pk for receipt in receipts]).delete()
-    return len(receipts)
+                continue
+            done.append(receipt)
+        _delete(done)
+    return Batch(taken=len(receipts), applied=len(done))
+
+
+def _delete(receipts: list[OneClickReceipt]) -> None:
+    if receipts:
+        OneClickReceipt.objects.filter(pk__in=[receipt.pk for receipt in receipts]).delete()
 
 
 def apply_one_click_receipts(*, limit: int = BATCH) -> int:
-    """Every waiting receipt, batch after batch (each committed on its own). Returns the count."""
+    """Every waiting receipt that can be recorded, batch after batch (each committed on its
+    own). Returns how many were recorded."""
     total = 0
     while True:
-        taken = apply_one_click_batch(limit=limit)
-        total += taken
-        if taken < limit:
+        batch = apply_one_click_batch(limit=limit)
+        total += batch.applied
+        # A short batch took the last ones; one that recorded nothing holds only failures.
+        if batch.taken < limit or not batch.applied:
             return total

@@ -45,7 +45,12 @@ class Wakeup:
             self.next_at = now + interval
         try:
             self._send(interval)
-        except BrokerUnavailable:
+        except Exception as exc:  # the rows are committed: never fail their request
             with self._lock:
                 self.next_at = 0.0  # try again with the next row
-            logger.warning("Broker unavailable; the sweep will process %s later", self.name)
+            if isinstance(exc, BrokerUnavailable):
+                logger.warning("Broker unavailable; the sweep will process %s later", self.name)
+            else:
+                logger.exception(
+                    "Could not wake a worker; the sweep will process %s later", self.name
+                )

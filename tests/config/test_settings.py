@@ -138,6 +138,18 @@ def test_database_url_selects_postgresql_with_persistent_connections() -> None:
     assert (database["NAME"], database["HOST"], database["PORT"]) == ("optout", "db.internal", 5432)
     assert database["CONN_MAX_AGE"] == 600
     assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["OPTIONS"]["prepare_threshold"] == 5
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler() -> None:
+    loaded = load_settings(
+        {
+            "DATABASE_URL": "postgres://optout@pgbouncer:6432/optout",
+            "DATABASE_PREPARED_STATEMENTS": "false",
+        }
+    )
+
+    assert loaded["DATABASES"]["default"]["OPTIONS"]["prepare_threshold"] is None
 
 
 def test_sqlite_default_waits_for_locks_and_uses_wal() -> None:

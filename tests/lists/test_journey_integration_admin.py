@@ -187,3 +187,16 @@ def test_a_view_only_user_sees_failed_rows_but_cannot_retry_them(client: Client)
     failed.refresh_from_db()
     assert (failed.state, failed.attempts) == (JourneyRequestState.FAILED, 10)
     assert attempt.status_code in (200, 302)
+
+
+def test_an_integration_is_deactivated_never_deleted(admin_client: Client) -> None:
+    integration = JourneyIntegrationFactory.create()
+
+    page = admin_client.get(f"/admin/lists/journeyintegration/{integration.pk}/delete/")
+    deleted = admin_client.post(
+        f"/admin/lists/journeyintegration/{integration.pk}/delete/", {"post": "yes"}
+    )
+
+    assert page.status_code == 403
+    assert deleted.status_code == 403
+    assert JourneyIntegration.objects.filter(pk=integration.pk).exists()
