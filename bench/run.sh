@@ -2,7 +2,8 @@
 # `make bench`: a throw-away PostgreSQL, gunicorn (2 sync workers) with the bench views on,
 # wrk against each scenario of bench/scenarios.py; writes bench/results.md.
 #
-# Environment: BENCH_SECONDS (per scenario, default 10), BENCH_CONNECTIONS (8),
+# Environment: BENCH_SECONDS (per scenario, default 10), BENCH_ROUNDS (rounds of the
+# scenarios with a ratio target, each after its own baseline run, 5), BENCH_CONNECTIONS (8),
 # BENCH_THREADS (2), BENCH_TOKENS (one-click tokens), BENCH_PG_PORT, BENCH_REDIS_PORT and
 # BENCH_HTTP_PORT (default: free ports picked now), BENCH_STRICT=true to fail when a
 # scenario has errors.
