@@ -47,6 +47,8 @@ LUA_DIR = BENCH_DIR / "lua"
 RESULTS = BENCH_DIR / "results.md"
 JOB_DRAIN_SECONDS = 180.0
 PAIRED_ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+# The baseline's load (bench/views.py): its scenario and every round of a ratio scenario.
+BASELINE_LOAD = {"script": "post_form.lua", "path": "/bench/insert/"}
 
 
 class BenchError(Exception):
@@ -186,10 +188,9 @@ class Bench:
                 "baseline",
                 description="",
                 target="",
-                script="post_form.lua",
-                path="/bench/insert/",
                 seconds=seconds,
                 BENCH_ROUND_SLUG=f"{name} round {number} baseline",
+                **BASELINE_LOAD,
             )
             run = self.wrk(
                 name,

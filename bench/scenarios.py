@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.bulk import bulk_address
 from bench.harness import (
+    BASELINE_LOAD,
     Bench,
     BenchError,
     HttpResult,
@@ -96,8 +97,7 @@ def baseline(bench: Bench) -> HttpResult:
         "baseline",
         description="POST /bench/insert/: a bare Django view doing one INSERT (bench/views.py)",
         target="reference",
-        script="post_form.lua",
-        path="/bench/insert/",
+        **BASELINE_LOAD,
     )
     result.rows_written = count_rows(f"SELECT count(*) FROM {TABLE}") - before
     result.summary.append(

@@ -119,6 +119,23 @@ def _bound(sql: str, params: Sequence[Any], *, fetch: bool = False) -> Any:
     return row
 
 
+def _write(
+    sql: str, fields: Sequence[Field[Any, Any]], params: Sequence[Any], *, fetch: bool = False
+) -> Any:
+    """A hot write: on PostgreSQL bound by the server (`_bound`) with the values as they are;
+    elsewhere through Django's cursor, each of the leading values prepared by its field in
+    `fields` (any after them go as they are). Returns the first row when `fetch`."""
+    if connection.vendor == "postgresql":
+        return _bound(sql, params, fetch=fetch)
+    prepared = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(fields, params, strict=False)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*prepared, *params[len(fields) :]])
+        return cursor.fetchone() if fetch else None
+
+
 @dataclass(frozen=True)
 class Selected:
     """One model's columns in a SELECT, and how to turn them back into an instance."""
@@ -418,16 +435,8 @@ def upsert_journey_request(*, values: dict[str, Any], endpoint_key: str) -> int 
     bound by the server (`_bound`), as they are.
     """
     statement = _journey_statement(connection.vendor)
-    if connection.vendor == "postgresql":
-        params = [values[field.name] for field in statement.fields]
-        found = _bound(statement.sql, [*params, endpoint_key], fetch=True)
-    else:
-        with connection.cursor() as cursor:
-            params = [
-                field.get_db_prep_save(values[field.name], connection) for field in statement.fields
-            ]
-            cursor.execute(statement.sql, [*params, endpoint_key])
-            found = cursor.fetchone()
+    params = [values[field.name] for field in statement.fields]
+    found = _write(statement.sql, statement.fields, [*params, endpoint_key], fetch=True)
     return None if found is None else int(found[0])
 
 
@@ -610,20 +619,6 @@ def insert_one_click_receipt(
     user_agent: str,
     request_id: str,
 ) -> None:
-    """The one-click request's only write: one narrow row, no constraint to check.
-
-    On PostgreSQL the values are bound by the server (`_bound`), as they are.
-    """
+    """The one-click request's only write: one narrow row, no constraint to check (`_write`)."""
     sql, fields = _receipt_statement(connection.vendor)
-    params: list[Any] = [contact_id, list_id, mailer_id, received_at, ip, user_agent, request_id]
-    if connection.vendor == "postgresql":
-        _bound(sql, params)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, params, strict=True)
-            ],
-        )
+    _write(sql, fields, [contact_id, list_id, mailer_id, received_at, ip, user_agent, request_id])
